@@ -1,0 +1,51 @@
+import type { ChunkList } from './chunk-list.js';
+
+/**
+ * A framing codec turns a byte stream into whole messages and messages into bytes. It knows
+ * nothing of sockets. The contract is tokio-util's: `decode` returns one message, or `undefined`
+ * when the input does not yet hold a whole frame; it consumes exactly the bytes of the frame it
+ * returns and throws a {@link DecodeError} when the bytes can never be a frame.
+ *
+ * A codec object is shared by every connection that uses it; anything a decoder must remember
+ * between reads lives in the {@link Decoder} that `createDecoder()` makes per connection.
+ */
+export interface Codec<Message = unknown> {
+  /** Short name, for logs and for grouping broadcast targets that share an encoding. */
+  readonly name: string;
+  /** The largest frame this codec accepts or produces, in bytes. */
+  readonly maxFrameBytes: number;
+  createDecoder(): Decoder<Message>;
+  /**
+   * The wire bytes of one message. Throws a {@link SwitchboardError} when the message cannot be
+   * framed (too large for the length field, a delimiter inside a delimited message, ...).
+   */
+  encode(message: Message): Buffer;
+}
+
+export interface Decoder<Message = unknown> {
+  /**
+   * The next whole message from `input`, consuming its bytes, or `undefined` if more bytes are
+   * needed. A message is never `undefined`. A frame inside one received chunk should come out as
+   * a view of that chunk (`input.take(n)`), not a copy.
+   */
+  decode(input: ChunkList): Message | undefined;
+  /**
+   * Called once when the peer has finished sending, after `decode` has returned `undefined`.
+   * Returns a last message made of the leftover bytes, if the codec has such a notion (a final
+   * line without its newline); the default is to drop them.
+   */
+  decodeEnd?(input: ChunkList): Message | undefined;
+}
+
+/** The options every codec shares. */
+export interface CodecOptions {
+  /**
+   * The largest frame accepted or produced, in bytes. A length field announcing more is rejected
+   * from the header alone; a delimiter codec fails as soon as this many bytes arrive without one.
+   * @default 8 MiB (DEFAULT_MAX_FRAME_BYTES)
+   */
+  maxFrameBytes?: number;
+}
+
+/** @see CodecOptions.maxFrameBytes */
+export const DEFAULT_MAX_FRAME_BYTES = 8 * 1024 * 1024;

@@ -1,0 +1,86 @@
+/**
+ * Every error Switchboard raises is a {@link SwitchboardError} with a stable string `code`.
+ * Match on `code`, never on the message. All codes are listed in docs/ERRORS.md.
+ */
+export const ErrorCode = {
+  // codec
+  FrameTooLarge: 'ERR_FRAME_TOO_LARGE',
+  CorruptFrame: 'ERR_CORRUPT_FRAME',
+  InvalidJson: 'ERR_INVALID_JSON',
+  InvalidUtf8: 'ERR_INVALID_UTF8',
+  // options
+  InvalidOption: 'ERR_INVALID_OPTION',
+  Unsupported: 'ERR_UNSUPPORTED',
+  // lifecycle / listening
+  AddressInUse: 'ERR_ADDRESS_IN_USE',
+  PermissionDenied: 'ERR_PERMISSION_DENIED',
+  ListenFailed: 'ERR_LISTEN_FAILED',
+  BadTlsMaterial: 'ERR_BAD_TLS_MATERIAL',
+  AlreadyStarted: 'ERR_ALREADY_STARTED',
+  NotStarted: 'ERR_NOT_STARTED',
+  StopTimeout: 'ERR_STOP_TIMEOUT',
+  // connection
+  ReceiveBufferFull: 'ERR_RECEIVE_BUFFER_FULL',
+  SendBufferFull: 'ERR_SEND_BUFFER_FULL',
+  RemoteClosed: 'ERR_REMOTE_CLOSED',
+  ConnectionError: 'ERR_CONNECTION',
+  TlsHandshake: 'ERR_TLS_HANDSHAKE',
+  HandshakeTimeout: 'ERR_HANDSHAKE_TIMEOUT',
+  HandlerFailed: 'ERR_HANDLER_FAILED',
+  TooManyConnections: 'ERR_TOO_MANY_CONNECTIONS',
+  // client
+  OpenFailed: 'ERR_OPEN_FAILED',
+  ConnectFailed: 'ERR_CONNECT_FAILED',
+  OfflineQueueFull: 'ERR_OFFLINE_QUEUE_FULL',
+  ClientClosed: 'ERR_CLIENT_CLOSED',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Base class: a stable `code`, the underlying `cause` passed on. */
+export class SwitchboardError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** A codec could not turn bytes into a message (Netty's DecoderException). */
+export class DecodeError extends SwitchboardError {}
+
+/** A frame announced or reached more than `maxFrameBytes` (Netty's TooLongFrameException). */
+export class FrameTooLargeError extends DecodeError {
+  constructor(
+    readonly frameBytes: number,
+    readonly maxFrameBytes: number,
+  ) {
+    super(ErrorCode.FrameTooLarge, `frame of ${frameBytes} bytes exceeds maxFrameBytes ${maxFrameBytes}`);
+  }
+}
+
+/** The bytes cannot be a frame of this codec: a negative length, a length shorter than its header. */
+export class CorruptFrameError extends DecodeError {
+  constructor(message: string) {
+    super(ErrorCode.CorruptFrame, message);
+  }
+}
+
+/** An option was missing, of the wrong type or out of range; the message names it and its value. */
+export class InvalidOptionError extends SwitchboardError {
+  constructor(name: string, value: unknown, expected: string) {
+    super(ErrorCode.InvalidOption, `option ${name} must be ${expected}, got ${describe(value)}`);
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (value === null || typeof value !== 'object') return String(value);
+  return Array.isArray(value) ? 'an array' : 'an object';
+}
+
+/** Turns anything thrown into an Error without losing it. */
+export function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value), { cause: value });
+}
