@@ -84,3 +84,15 @@ function describe(value: unknown): string {
 export function asError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value), { cause: value });
 }
+
+/** A client could not connect. `code` tells whether it could not even begin (ERR_OPEN_FAILED: bad address, unknown host) or was refused or timed out (ERR_CONNECT_FAILED); `osCode` is the system's code (ECONNREFUSED, ENOTFOUND, ETIMEDOUT, ...). */
+export class ConnectError extends SwitchboardError {
+  constructor(
+    code: typeof ErrorCode.OpenFailed | typeof ErrorCode.ConnectFailed,
+    message: string,
+    readonly osCode: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+  }
+}

@@ -4,9 +4,7 @@ import { EventEmitter } from 'node:events';
  * An EventEmitter whose event names and payloads are checked by the compiler. Every Switchboard
  * event hands its listeners exactly one event object, so adding a field later breaks no one.
  */
-export type EventMap = { [name: string]: object };
-
-export class TypedEmitter<Events extends EventMap> extends EventEmitter {
+export class TypedEmitter<Events extends object> extends EventEmitter {
   override on<K extends keyof Events & string>(name: K, listener: (event: Events[K]) => void): this {
     return super.on(name, listener);
   }

@@ -1,0 +1,278 @@
+import type { Codec } from '../codec/codec.js';
+import { LengthFieldCodec } from '../codec/length-field-codec.js';
+import { DEFAULT_CLOSE_TIMEOUT, type Connection, type ConnectionOwner } from '../connection/connection.js';
+import type { ConnectionEvents, SendFailEvent } from '../connection/events.js';
+import { resolveLimits, type ConnectionLimits } from '../connection/limits.js';
+import { ConnectError, ErrorCode, SwitchboardError } from '../errors.js';
+import type { StreamTarget } from '../transport/dial.js';
+import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
+import { TypedEmitter } from '../util/typed-emitter.js';
+import { integerOption } from '../util/validate.js';
+import { Backoff, type ReconnectOptions } from './backoff.js';
+import { StreamClientTransport, type ClientTransport } from './client-transport.js';
+import { OfflineQueue, type OfflineQueueOptions } from './offline-queue.js';
+
+export interface ClientCommonOptions {
+  /** @default new LengthFieldCodec() (4-byte big-endian length) */
+  codec?: Codec;
+  /** @default DEFAULT_LIMITS */
+  limits?: ConnectionLimits;
+  /** A connect (and handshake) not done in this time fails with ETIMEDOUT. @default 10 s */
+  connectTimeout?: number;
+  /** How long a graceful close waits for the peer to take queued bytes. @default 10 s */
+  closeTimeout?: number;
+  /** Reconnect with exponential backoff and jitter. `true` uses the defaults. @default false */
+  reconnect?: ReconnectOptions | boolean;
+  /** Bound of the queue of messages sent while disconnected. @default { maxMessages: 1000 } */
+  offlineQueue?: OfflineQueueOptions;
+  /** @default systemClock */
+  clock?: Clock;
+  /** Random source of the backoff jitter (for tests). @default Math.random */
+  random?: () => number;
+  /** A transport of your own (the WebSocket module passes its own). */
+  transport?: ClientTransport | StreamTarget['transport'];
+}
+
+export type ClientOptions = StreamTarget & ClientCommonOptions;
+
+export const CLIENT_DEFAULTS = { connectTimeout: 10_000, closeTimeout: DEFAULT_CLOSE_TIMEOUT } as const;
+
+export interface OpenFailEvent {
+  client: Client;
+  error: ConnectError;
+}
+export interface ConnectFailEvent {
+  client: Client;
+  error: ConnectError;
+  /** The system's code: ECONNREFUSED, ETIMEDOUT, ... */
+  osCode: string | undefined;
+  /** Failed attempts in a row, this one included. */
+  attempt: number;
+}
+export interface ReconnectEvent {
+  client: Client;
+  attempt: number;
+  /** Milliseconds until the attempt. */
+  delay: number;
+}
+/** A message sent while disconnected and refused by the full offline queue. */
+export interface OfflineSendFailEvent extends Omit<SendFailEvent, 'connection'> {
+  connection: undefined;
+}
+
+export interface ClientEvents extends Omit<ConnectionEvents, 'sendFail'> {
+  openFail: OpenFailEvent;
+  connectFail: ConnectFailEvent;
+  reconnect: ReconnectEvent;
+  sendFail: SendFailEvent | OfflineSendFailEvent;
+}
+
+export const ClientEvent = {
+  OpenFail: 'openFail',
+  ConnectFail: 'connectFail',
+  Reconnect: 'reconnect',
+  Establish: 'establish',
+  Message: 'message',
+  Close: 'close',
+  ReceiveBufferFull: 'receiveBufferFull',
+  DecodeFail: 'decodeFail',
+  SendBufferFull: 'sendBufferFull',
+  SendBufferDrain: 'sendBufferDrain',
+  SendFail: 'sendFail',
+} as const satisfies Record<string, keyof ClientEvents>;
+
+type ClientState = 'idle' | 'connecting' | 'open' | 'waiting' | 'closed';
+
+/**
+ * A TCP, TLS or Unix-socket client (WebSocket through its module) with the server's connection
+ * API and events, optional reconnect, and a bounded queue for messages sent while disconnected.
+ */
+export class Client extends TypedEmitter<ClientEvents> implements ConnectionOwner {
+  readonly codec: Codec;
+  private readonly transport: ClientTransport;
+  private readonly clock: Clock;
+  private readonly limits: ConnectionLimits;
+  private readonly connectTimeout: number;
+  private readonly closeTimeout: number;
+  private readonly backoff: Backoff | undefined;
+  private readonly offline: OfflineQueue;
+  private current: Connection | undefined;
+  private stateNow: ClientState = 'idle';
+  private failures = 0;
+  private retryTimer: TimerHandle | undefined;
+  private waiters: Array<{ resolve: (c: Connection) => void; reject: (e: Error) => void }> = [];
+  private closeWaiters: Array<() => void> = [];
+  private nextId = 1;
+
+  constructor(options: ClientOptions) {
+    super({ captureRejections: true });
+    this.codec = options.codec ?? new LengthFieldCodec();
+    this.clock = options.clock ?? systemClock;
+    this.limits = resolveLimits(options.limits);
+    this.connectTimeout = integerOption('connectTimeout', options.connectTimeout ?? CLIENT_DEFAULTS.connectTimeout, 1);
+    this.closeTimeout = integerOption('closeTimeout', options.closeTimeout ?? CLIENT_DEFAULTS.closeTimeout, 0);
+    this.backoff = options.reconnect ? new Backoff(options.reconnect === true ? {} : options.reconnect, options.random) : undefined;
+    this.offline = new OfflineQueue(options.offlineQueue);
+    this.transport = typeof options.transport === 'object' ? options.transport : new StreamClientTransport(options);
+  }
+
+  get state(): ClientState {
+    return this.stateNow;
+  }
+
+  /** The open connection, if any. */
+  get connection(): Connection | undefined {
+    return this.current;
+  }
+
+  /** Messages waiting in the offline queue. */
+  get queuedWhileOffline(): number {
+    return this.offline.size;
+  }
+
+  /**
+   * Connects (retrying with backoff if reconnect is on) and resolves with the open connection.
+   * Rejects with a {@link ConnectError} when it gives up, or when the client is closed first.
+   */
+  connect(): Promise<Connection> {
+    if (this.stateNow === 'closed') return Promise.reject(new SwitchboardError(ErrorCode.ClientClosed, 'client is closed'));
+    if (this.current && this.stateNow === 'open') return Promise.resolve(this.current);
+    const promise = new Promise<Connection>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    if (this.stateNow === 'idle') void this.attempt();
+    return promise;
+  }
+
+  /** Sends now if open; otherwise queues (bounded) until the next connection opens. */
+  send(message: unknown): boolean | null {
+    return this.current && this.stateNow === 'open' ? this.current.send(message) : this.queueOffline(message, false);
+  }
+
+  sendRaw(data: Buffer | Uint8Array | string): boolean | null {
+    return this.current && this.stateNow === 'open' ? this.current.sendRaw(data) : this.queueOffline(data, true);
+  }
+
+  /** Stops reconnecting and closes the connection gracefully (final message and queue flushed). */
+  close(finalMessage?: unknown): Promise<void> {
+    if (this.stateNow === 'closed' && !this.current) return Promise.resolve();
+    this.stateNow = 'closed';
+    if (this.retryTimer) this.clock.clear(this.retryTimer);
+    this.retryTimer = undefined;
+    this.rejectWaiters(new SwitchboardError(ErrorCode.ClientClosed, 'client closed before it connected'));
+    const lost = this.offline.drain();
+    if (lost.length > 0) {
+      this.emit('sendFail', { connection: undefined, code: 'remoteClosed', lostMessages: lost.length, lostBytes: 0 });
+    }
+    const connection = this.current;
+    if (!connection) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.closeWaiters.push(resolve);
+      connection.close(finalMessage);
+    });
+  }
+
+  // ---- ConnectionOwner --------------------------------------------------------------------
+
+  relay<K extends keyof ConnectionEvents>(name: K, event: ConnectionEvents[K]): void {
+    this.emit(name, event as ClientEvents[K]);
+  }
+
+  connectionClosed(connection: Connection): void {
+    if (connection !== this.current) return;
+    this.current = undefined;
+    const waiters = this.closeWaiters;
+    this.closeWaiters = [];
+    for (const waiter of waiters) waiter();
+    if (this.stateNow === 'closed') return;
+    if (this.backoff) this.scheduleRetry();
+    else this.stateNow = 'idle';
+  }
+
+  [Symbol.for('nodejs.rejection')](error: unknown, _name: string, event?: { connection?: Connection }): void {
+    event?.connection?.handlerFailed(error);
+  }
+
+  // ---- internals --------------------------------------------------------------------------
+
+  private async attempt(): Promise<void> {
+    this.retryTimer = undefined;
+    if (this.stateNow === 'closed') return;
+    this.stateNow = 'connecting';
+    let connection: Connection;
+    try {
+      connection = await this.transport.open(
+        {
+          id: `c${(this.nextId++).toString(36)}`,
+          codec: this.codec,
+          limits: this.limits,
+          clock: this.clock,
+          owner: this,
+          closeTimeout: this.closeTimeout,
+        },
+        this.connectTimeout,
+      );
+    } catch (error) {
+      this.failed(error);
+      return;
+    }
+    if ((this.stateNow as ClientState) === 'closed') {
+      connection.destroy();
+      return;
+    }
+    this.failures = 0;
+    this.current = connection;
+    this.stateNow = 'open';
+    connection.establish();
+    for (const item of this.offline.drain()) {
+      if (item.raw) connection.sendRaw(item.message as Buffer);
+      else connection.send(item.message);
+    }
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiters) waiter.resolve(connection);
+  }
+
+  private failed(thrown: unknown): void {
+    const error =
+      thrown instanceof ConnectError
+        ? thrown
+        : new ConnectError(ErrorCode.ConnectFailed, `cannot connect to ${this.transport.describe()}: ${String(thrown)}`, undefined, { cause: thrown });
+    this.failures++;
+    if (error.code === ErrorCode.OpenFailed) this.emit('openFail', { client: this, error });
+    else this.emit('connectFail', { client: this, error, osCode: error.osCode, attempt: this.failures });
+    if (this.stateNow === 'closed') return;
+    // A malformed address never becomes valid; an unknown host may (DNS), so that one is retried.
+    const hopeless = error.code === ErrorCode.OpenFailed && error.osCode !== 'ENOTFOUND' && error.osCode !== 'EAI_AGAIN';
+    if (this.backoff && !hopeless && this.backoff.canRetry(this.failures)) {
+      this.scheduleRetry();
+      return;
+    }
+    this.stateNow = 'idle';
+    this.rejectWaiters(error);
+  }
+
+  private scheduleRetry(): void {
+    const attempt = this.failures + 1;
+    const delay = this.backoff!.delay(attempt);
+    this.stateNow = 'waiting';
+    this.emit('reconnect', { client: this, attempt, delay });
+    this.retryTimer = this.clock.setTimeout(() => void this.attempt(), delay);
+  }
+
+  private rejectWaiters(error: Error): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiters) waiter.reject(error);
+  }
+
+  private queueOffline(message: unknown, raw: boolean): null | false {
+    if (this.stateNow !== 'closed' && this.offline.push(message, raw)) return null;
+    this.emit('sendFail', {
+      connection: undefined,
+      code: this.stateNow === 'closed' ? 'remoteClosed' : 'offlineQueueFull',
+      lostMessages: 1,
+      lostBytes: 0,
+      error: new SwitchboardError(ErrorCode.OfflineQueueFull, `offline queue holds at most ${this.offline.maxMessages} messages`),
+    });
+    return false;
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * Write coalescing for every connection of the process. A send queues its bytes on the
+ * connection and marks the connection dirty; once per turn of the event loop (setImmediate runs
+ * after the poll phase has handed out every socket's reads) each dirty connection writes its queue
+ * in one syscall. DESIGN.md measured 5-6x the throughput of a write per message this way.
+ *
+ * One shared scheduler, not a timer or an immediate per connection, so a broadcast to 10,000
+ * connections costs one setImmediate.
+ */
+export interface Flushable {
+  flush(): void;
+}
+
+let dirty: Flushable[] = [];
+let spare: Flushable[] = [];
+let scheduled = false;
+
+export function scheduleFlush(target: Flushable): void {
+  dirty.push(target);
+  if (!scheduled) {
+    scheduled = true;
+    setImmediate(flushAll);
+  }
+}
+
+function flushAll(): void {
+  scheduled = false;
+  const batch = dirty;
+  dirty = spare;
+  for (let i = 0; i < batch.length; i++) {
+    try {
+      batch[i]!.flush();
+    } catch {
+      // flush() reports its own failures on the connection; one broken socket must not stop the rest.
+    }
+  }
+  batch.length = 0;
+  spare = batch;
+}

@@ -1,0 +1,59 @@
+import { integerOption, oneOfOption } from '../util/validate.js';
+
+/** Buffer limits of a connection. Set per server, per endpoint, per client, and per connection. */
+export interface ConnectionLimits {
+  /**
+   * The largest chunk handed to the decoder at once; a larger read is cut into views of this size
+   * (no copy), so that one connection's burst is decoded in bounded steps.
+   * @default 65535
+   */
+  readBufferSize?: number;
+  /**
+   * Bytes held while a message is incomplete (each buffered chunk also counts
+   * {@link CHUNK_OVERHEAD_BYTES}, so a flood of 1-byte chunks is measured by what it costs).
+   * Past it: `receiveBufferFull`, then the connection is closed with reason `limit`.
+   * @default 10 MiB
+   */
+  maxReceiveBufferSize?: number;
+  /**
+   * Bytes queued and not yet taken by the kernel. The send that crosses it still queues and raises
+   * `sendBufferFull`; while over it, sends are refused (`sendFail`, code `bufferFull`) or, with
+   * `sendBufferFullPolicy: 'close'`, the connection is closed with reason `limit`.
+   * @default 1 MiB
+   */
+  maxSendBufferSize?: number;
+  /** What to do when the send buffer is over its limit. @default 'refuse' */
+  sendBufferFullPolicy?: 'refuse' | 'close';
+}
+
+export type ResolvedLimits = Required<ConnectionLimits>;
+
+export const DEFAULT_LIMITS = {
+  readBufferSize: 65535,
+  maxReceiveBufferSize: 10 * 1024 * 1024,
+  maxSendBufferSize: 1024 * 1024,
+  sendBufferFullPolicy: 'refuse',
+} as const satisfies ResolvedLimits;
+
+/**
+ * What one buffered chunk costs besides its bytes (the Buffer object, its slot in the list):
+ * a million 1-byte chunks are ~100 MB of heap, not 1 MB.
+ */
+export const CHUNK_OVERHEAD_BYTES = 96;
+
+/** Layers limits (later ones win) and validates the result. */
+export function resolveLimits(...layers: Array<ConnectionLimits | undefined>): ResolvedLimits {
+  const merged: ResolvedLimits = { ...DEFAULT_LIMITS };
+  for (const layer of layers) {
+    if (!layer) continue;
+    for (const key of Object.keys(DEFAULT_LIMITS) as Array<keyof ResolvedLimits>) {
+      const value = layer[key];
+      if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
+    }
+  }
+  integerOption('readBufferSize', merged.readBufferSize, 1);
+  integerOption('maxReceiveBufferSize', merged.maxReceiveBufferSize, 1);
+  integerOption('maxSendBufferSize', merged.maxSendBufferSize, 1);
+  oneOfOption('sendBufferFullPolicy', merged.sendBufferFullPolicy, ['refuse', 'close'] as const);
+  return merged;
+}

@@ -1,0 +1,46 @@
+// The public API of Switchboard: what this file exports is promised, nothing else.
+
+export { ErrorCode, SwitchboardError, DecodeError, FrameTooLargeError, CorruptFrameError, InvalidOptionError, ConnectError } from './errors.js';
+
+// codec
+export type { Codec, Decoder, CodecOptions } from './codec/codec.js';
+export { DEFAULT_MAX_FRAME_BYTES } from './codec/codec.js';
+export { ChunkList } from './codec/chunk-list.js';
+export { LengthFieldCodec, LENGTH_FIELD_DEFAULTS, type LengthFieldCodecOptions } from './codec/length-field-codec.js';
+
+// connection
+export { Connection, ConnectionState, DEFAULT_CLOSE_TIMEOUT, type TransportName } from './connection/connection.js';
+export { ConnectionEvent } from './connection/events.js';
+export type {
+  ConnectionEvents,
+  CloseReason,
+  SendFailCode,
+  EstablishEvent,
+  MessageEvent,
+  CloseEvent,
+  ReceiveBufferFullEvent,
+  DecodeFailEvent,
+  SendBufferFullEvent,
+  SendBufferDrainEvent,
+  SendFailEvent,
+} from './connection/events.js';
+export { DEFAULT_LIMITS, CHUNK_OVERHEAD_BYTES, type ConnectionLimits } from './connection/limits.js';
+export type { WireEncoder } from './connection/wire-encoder.js';
+
+// transport
+export type { TcpEndpoint, TlsEndpoint, UnixEndpoint, TlsServerMaterial, ListeningAddress } from './transport/endpoint.js';
+export type { EndpointOptions } from './transport/create-listener.js';
+export type { TcpTarget, TlsTarget, UnixTarget } from './transport/dial.js';
+
+// server
+export { Server, SERVER_DEFAULTS, type ServerOptions, type StopOptions } from './server/server.js';
+export { ServerEvent, type ServerEvents, type StartEvent, type StopEvent, type AcceptEvent, type RejectEvent } from './server/events.js';
+export { HEARTBEAT_DEFAULTS, type HeartbeatOptions } from './server/heartbeat.js';
+
+// client
+export { Client, ClientEvent, CLIENT_DEFAULTS, type ClientOptions, type ClientEvents, type OpenFailEvent, type ConnectFailEvent, type ReconnectEvent } from './client/client.js';
+export { RECONNECT_DEFAULTS, type ReconnectOptions } from './client/backoff.js';
+export type { OfflineQueueOptions } from './client/offline-queue.js';
+
+// utilities
+export { ManualClock, systemClock, type Clock } from './util/clock.js';

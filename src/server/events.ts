@@ -1,0 +1,42 @@
+import type { Connection } from '../connection/connection.js';
+import type { ConnectionEvents } from '../connection/events.js';
+import type { ListeningAddress } from '../transport/endpoint.js';
+import type { Server } from './server.js';
+
+export interface StartEvent {
+  server: Server;
+  addresses: ListeningAddress[];
+}
+export interface StopEvent {
+  server: Server;
+}
+export interface AcceptEvent {
+  connection: Connection;
+}
+export interface RejectEvent {
+  remoteAddress: string | undefined;
+  reason: 'maxConnections' | 'maxConnectionsPerAddress';
+}
+
+/** A server's events: its own, plus every event of every connection it accepted. */
+export interface ServerEvents extends ConnectionEvents {
+  start: StartEvent;
+  stop: StopEvent;
+  accept: AcceptEvent;
+  reject: RejectEvent;
+}
+
+export const ServerEvent = {
+  Start: 'start',
+  Stop: 'stop',
+  Accept: 'accept',
+  Reject: 'reject',
+  Establish: 'establish',
+  Message: 'message',
+  Close: 'close',
+  ReceiveBufferFull: 'receiveBufferFull',
+  DecodeFail: 'decodeFail',
+  SendBufferFull: 'sendBufferFull',
+  SendBufferDrain: 'sendBufferDrain',
+  SendFail: 'sendFail',
+} as const satisfies Record<string, keyof ServerEvents>;

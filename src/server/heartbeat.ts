@@ -1,0 +1,68 @@
+import type { Clock, TimerHandle } from '../util/clock.js';
+import { integerOption } from '../util/validate.js';
+
+export interface HeartbeatOptions {
+  /** A connection silent (no message received) for longer than this is closed with reason `idle`. @default 55 s */
+  timeout?: number;
+  /** How often the sweep runs. A silent peer is closed within interval + timeout. @default 10 s */
+  interval?: number;
+}
+
+export const HEARTBEAT_DEFAULTS = { timeout: 55_000, interval: 10_000 } as const satisfies Required<HeartbeatOptions>;
+
+/** What the sweep needs of a connection. */
+export interface Heartbeating {
+  readonly lastHeartbeat: number;
+  readonly state: string;
+  /** Transports with a ping (WebSocket) send one to a connection that has gone quiet. */
+  probe(): void;
+  closeGracefully(reason: 'idle'): void;
+}
+
+/**
+ * One timer for all connections: every `interval` it walks the live connections once, probes
+ * the quiet ones and closes the silent ones. Never a timer per connection.
+ */
+export class HeartbeatSweep {
+  readonly timeout: number;
+  readonly interval: number;
+  private timer: TimerHandle | undefined;
+
+  constructor(
+    options: HeartbeatOptions,
+    private readonly clock: Clock,
+    private readonly connections: () => Iterable<Heartbeating>,
+  ) {
+    this.timeout = integerOption('heartbeat.timeout', options.timeout ?? HEARTBEAT_DEFAULTS.timeout, 1);
+    this.interval = integerOption('heartbeat.interval', options.interval ?? HEARTBEAT_DEFAULTS.interval, 1);
+  }
+
+  get running(): boolean {
+    return this.timer !== undefined;
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = this.clock.setInterval(() => this.sweep(), this.interval);
+    this.timer.unref?.();
+  }
+
+  stop(): void {
+    if (this.timer) this.clock.clear(this.timer);
+    this.timer = undefined;
+  }
+
+  /** One pass; public so that tests and embedders can drive it. */
+  sweep(): void {
+    const now = this.clock.now();
+    const idle: Heartbeating[] = [];
+    for (const connection of this.connections()) {
+      if (connection.state !== 'open') continue;
+      const silent = now - connection.lastHeartbeat;
+      if (silent > this.timeout) idle.push(connection);
+      else if (silent >= this.interval) connection.probe();
+    }
+    // Closed after the walk: closing removes connections from the collection being walked.
+    for (const connection of idle) connection.closeGracefully('idle');
+  }
+}

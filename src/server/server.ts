@@ -1,0 +1,260 @@
+import type { Codec } from '../codec/codec.js';
+import { LengthFieldCodec } from '../codec/length-field-codec.js';
+import { DEFAULT_CLOSE_TIMEOUT, type Connection, type ConnectionOwner } from '../connection/connection.js';
+import type { ConnectionEvents } from '../connection/events.js';
+import { resolveLimits, type ConnectionLimits } from '../connection/limits.js';
+import { ErrorCode, InvalidOptionError, SwitchboardError } from '../errors.js';
+import { createListener, type EndpointOptions } from '../transport/create-listener.js';
+import type { ListeningAddress } from '../transport/endpoint.js';
+import type { Listener, ListenerHooks } from '../transport/listener.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import { TypedEmitter } from '../util/typed-emitter.js';
+import { integerOption } from '../util/validate.js';
+import type { ServerEvents } from './events.js';
+import { HeartbeatSweep, type HeartbeatOptions } from './heartbeat.js';
+
+export interface ServerOptions {
+  /** Where to listen; connections from every endpoint are alike. At least one. */
+  endpoints: EndpointOptions[];
+  /** The codec of every endpoint that names none. @default new LengthFieldCodec() (4-byte big-endian length) */
+  codec?: Codec;
+  /** Buffer limits of every connection (endpoints and connections may override). @default DEFAULT_LIMITS */
+  limits?: ConnectionLimits;
+  /** Close silent connections. `true` uses the defaults. @default false (off) */
+  heartbeat?: HeartbeatOptions | boolean;
+  /** Connections beyond this are refused at accept. @default Infinity */
+  maxConnections?: number;
+  /** Connections from one remote address beyond this are refused at accept. @default Infinity */
+  maxConnectionsPerAddress?: number;
+  /** How long a graceful close waits for a peer to take queued bytes. @default 10 s */
+  closeTimeout?: number;
+  /** How long `stop()` waits for connections to flush before destroying them. @default 10 s */
+  stopTimeout?: number;
+  /** Prefix of connection ids (for telling servers apart). @default '' */
+  idPrefix?: string;
+  /** Time source for heartbeats and timeouts. @default systemClock */
+  clock?: Clock;
+}
+
+export const SERVER_DEFAULTS = {
+  maxConnections: Infinity,
+  maxConnectionsPerAddress: Infinity,
+  closeTimeout: DEFAULT_CLOSE_TIMEOUT,
+  stopTimeout: 10_000,
+  idPrefix: '',
+} as const;
+
+export interface StopOptions {
+  /** A last message sent to every connection before it closes (a goodbye). */
+  finalMessage?: unknown;
+  /** Overrides the server's stopTimeout for this call. */
+  timeout?: number;
+}
+
+type ServerState = 'idle' | 'starting' | 'running' | 'stopping';
+
+/**
+ * A server listening on one or more endpoints (TCP, TLS, Unix, WebSocket) whose connections are
+ * all alike: same events, limits, counters and heartbeat.
+ */
+export class Server extends TypedEmitter<ServerEvents> implements ConnectionOwner {
+  readonly codec: Codec;
+  private readonly options: ServerOptions;
+  private readonly clock: Clock;
+  private readonly maxConnections: number;
+  private readonly maxPerAddress: number;
+  private readonly closeTimeout: number;
+  private readonly stopTimeout: number;
+  private readonly live = new Map<string, Connection>();
+  private readonly perAddress = new Map<string, number>();
+  private endpointListeners: Listener[] = [];
+  private heartbeat: HeartbeatSweep | undefined;
+  private heartbeatOptions: HeartbeatOptions;
+  private nextId = 1;
+  private stateNow: ServerState = 'idle';
+  private closedWaiters: Array<() => void> = [];
+
+  constructor(options: ServerOptions) {
+    super({ captureRejections: true });
+    if (!Array.isArray(options.endpoints) || options.endpoints.length === 0) {
+      throw new InvalidOptionError('endpoints', options.endpoints, 'a non-empty array of endpoints');
+    }
+    this.options = options;
+    this.codec = options.codec ?? new LengthFieldCodec();
+    this.clock = options.clock ?? systemClock;
+    resolveLimits(options.limits);
+    for (const endpoint of options.endpoints) resolveLimits(options.limits, endpoint.limits);
+    this.maxConnections = countOption('maxConnections', options.maxConnections ?? SERVER_DEFAULTS.maxConnections);
+    this.maxPerAddress = countOption('maxConnectionsPerAddress', options.maxConnectionsPerAddress ?? SERVER_DEFAULTS.maxConnectionsPerAddress);
+    this.closeTimeout = integerOption('closeTimeout', options.closeTimeout ?? SERVER_DEFAULTS.closeTimeout, 0);
+    this.stopTimeout = integerOption('stopTimeout', options.stopTimeout ?? SERVER_DEFAULTS.stopTimeout, 0);
+    this.heartbeatOptions = typeof options.heartbeat === 'object' ? options.heartbeat : {};
+    if (options.heartbeat) this.heartbeat = this.makeSweep(this.heartbeatOptions);
+  }
+
+  get state(): ServerState {
+    return this.stateNow;
+  }
+
+  /** Every connection accepted and not yet closed (handshakes included). */
+  connections(): IterableIterator<Connection> {
+    return this.live.values();
+  }
+
+  connection(id: string): Connection | undefined {
+    return this.live.get(id);
+  }
+
+  get connectionCount(): number {
+    return this.live.size;
+  }
+
+  /** Where each endpoint listens (ports resolved), in the order of `endpoints`. */
+  addresses(): ListeningAddress[] {
+    return this.endpointListeners.map((listener) => listener.address()).filter((a): a is ListeningAddress => a !== undefined);
+  }
+
+  /** Listens on every endpoint; rejects (closing the ones that did listen) if any cannot. */
+  async start(): Promise<void> {
+    if (this.stateNow !== 'idle') throw new SwitchboardError(ErrorCode.AlreadyStarted, `server is ${this.stateNow}`);
+    this.stateNow = 'starting';
+    const hooks = this.listenerHooks();
+    try {
+      this.endpointListeners = this.options.endpoints.map((endpoint) => createListener(endpoint, hooks(endpoint)));
+      const results = await Promise.allSettled(this.endpointListeners.map((listener) => listener.listen()));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    } catch (error) {
+      await Promise.allSettled(this.endpointListeners.map((listener) => listener.close()));
+      this.endpointListeners = [];
+      this.stateNow = 'idle';
+      throw error;
+    }
+    this.stateNow = 'running';
+    this.heartbeat?.start();
+    this.emit('start', { server: this, addresses: this.addresses() });
+  }
+
+  /**
+   * Stops accepting, sends each connection the final message (if any), flushes what each has
+   * queued and closes it. Connections still open at the deadline are destroyed (what they lose is
+   * reported through `sendFail`). Resolves once every connection is closed.
+   */
+  async stop(options: StopOptions = {}): Promise<void> {
+    if (this.stateNow !== 'running') return;
+    this.stateNow = 'stopping';
+    this.heartbeat?.stop();
+    await Promise.allSettled(this.endpointListeners.map((listener) => listener.close()));
+    for (const connection of [...this.live.values()]) connection.closeGracefully('stop', options.finalMessage);
+    const deadline = options.timeout ?? this.stopTimeout;
+    if (this.live.size > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = this.clock.setTimeout(() => {
+          for (const connection of [...this.live.values()]) connection.destroyWith('stop');
+        }, deadline);
+        this.closedWaiters.push(() => {
+          this.clock.clear(timer);
+          resolve();
+        });
+      });
+    }
+    this.endpointListeners = [];
+    this.stateNow = 'idle';
+    this.emit('stop', { server: this });
+  }
+
+  /** Turns the heartbeat on (with these options, or the last ones) or off, at run time. */
+  setHeartbeat(options: HeartbeatOptions | boolean): void {
+    this.heartbeat?.stop();
+    this.heartbeat = undefined;
+    if (options === false) return;
+    if (typeof options === 'object') this.heartbeatOptions = options;
+    this.heartbeat = this.makeSweep(this.heartbeatOptions);
+    if (this.stateNow === 'running') this.heartbeat.start();
+  }
+
+  get heartbeatEnabled(): boolean {
+    return this.heartbeat !== undefined;
+  }
+
+  /** Runs one heartbeat sweep now (what the timer does every interval). */
+  sweepHeartbeats(): void {
+    this.heartbeat?.sweep();
+  }
+
+  // ---- ConnectionOwner --------------------------------------------------------------------
+
+  relay<K extends keyof ConnectionEvents>(name: K, event: ConnectionEvents[K]): void {
+    this.emit(name, event as ServerEvents[K]);
+  }
+
+  connectionClosed(connection: Connection): void {
+    if (!this.live.delete(connection.id)) return;
+    const address = connection.remoteAddress;
+    if (address !== undefined && this.maxPerAddress !== Infinity) {
+      const left = (this.perAddress.get(address) ?? 1) - 1;
+      if (left <= 0) this.perAddress.delete(address);
+      else this.perAddress.set(address, left);
+    }
+    if (this.live.size === 0 && this.closedWaiters.length > 0) {
+      const waiters = this.closedWaiters;
+      this.closedWaiters = [];
+      for (const waiter of waiters) waiter();
+    }
+  }
+
+  /** EventEmitter's captureRejections hook: an async server listener rejected. */
+  [Symbol.for('nodejs.rejection')](error: unknown, _name: string, event?: { connection?: Connection }): void {
+    event?.connection?.handlerFailed(error);
+  }
+
+  // ---- internals --------------------------------------------------------------------------
+
+  private listenerHooks(): (endpoint: EndpointOptions) => ListenerHooks {
+    return (endpoint) => {
+      const codec = endpoint.codec ?? this.codec;
+      const limits = resolveLimits(this.options.limits, endpoint.limits);
+      return {
+        admit: (remoteAddress) => this.admit(remoteAddress),
+        connectionInit: () => ({
+          id: `${this.options.idPrefix ?? SERVER_DEFAULTS.idPrefix}${(this.nextId++).toString(36)}`,
+          codec,
+          limits,
+          clock: this.clock,
+          owner: this,
+          closeTimeout: this.closeTimeout,
+        }),
+        accepted: (connection) => {
+          this.live.set(connection.id, connection);
+          this.emit('accept', { connection });
+        },
+      };
+    };
+  }
+
+  private admit(remoteAddress: string | undefined): boolean {
+    if (this.stateNow !== 'running' && this.stateNow !== 'starting') return false;
+    if (this.live.size >= this.maxConnections) {
+      this.emit('reject', { remoteAddress, reason: 'maxConnections' });
+      return false;
+    }
+    if (remoteAddress !== undefined && this.maxPerAddress !== Infinity) {
+      const count = this.perAddress.get(remoteAddress) ?? 0;
+      if (count >= this.maxPerAddress) {
+        this.emit('reject', { remoteAddress, reason: 'maxConnectionsPerAddress' });
+        return false;
+      }
+      this.perAddress.set(remoteAddress, count + 1);
+    }
+    return true;
+  }
+
+  private makeSweep(options: HeartbeatOptions): HeartbeatSweep {
+    return new HeartbeatSweep(options, this.clock, () => this.live.values());
+  }
+}
+
+function countOption(name: string, value: number): number {
+  if (value === Infinity) return value;
+  return integerOption(name, value, 1);
+}

@@ -1,0 +1,127 @@
+import { createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { TLSSocket, type SecureContext } from 'node:tls';
+import { Connection } from '../connection/connection.js';
+import { ErrorCode, SwitchboardError } from '../errors.js';
+import { describeAddress, ENDPOINT_DEFAULTS, type ListeningAddress, type StreamEndpoint } from './endpoint.js';
+import { listenError } from './listen-error.js';
+import type { Listener, ListenerHooks } from './listener.js';
+import { secureContextFor } from './tls-material.js';
+import { claimSocketPath } from './unix-socket-file.js';
+
+/** Node added SO_REUSEPORT to net.Server.listen in 22.12 and 23.1. */
+export function nodeSupportsReusePort(version = process.versions.node): boolean {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  return major >= 23 ? major > 23 || minor >= 1 : major === 22 && minor >= 12;
+}
+
+/**
+ * TCP, TLS and Unix-socket endpoints: one `net.Server` each. TLS is layered on each accepted
+ * socket here rather than with `tls.Server`, so the connection exists (and `accept` fires) before
+ * the handshake, and a failed or stalled handshake closes that connection with a coded error.
+ */
+export class StreamListener implements Listener {
+  private server: NetServer | undefined;
+  private secureContext: SecureContext | undefined;
+
+  constructor(
+    readonly endpoint: StreamEndpoint,
+    private readonly hooks: ListenerHooks,
+  ) {
+    if (endpoint.transport !== 'unix' && endpoint.reusePort && !nodeSupportsReusePort()) {
+      throw new SwitchboardError(
+        ErrorCode.Unsupported,
+        `option reusePort needs Node.js 22.12+ or 23.1+ (net.Server has no SO_REUSEPORT on ${process.version})`,
+      );
+    }
+  }
+
+  async listen(): Promise<void> {
+    const endpoint = this.endpoint;
+    const where = this.describeRequested();
+    if (endpoint.transport === 'tls') this.secureContext = secureContextFor(endpoint.tls, where);
+    if (endpoint.transport === 'unix') await claimSocketPath(endpoint.path);
+    const server = createServer({ allowHalfOpen: true, pauseOnConnect: false, noDelay: true }, (socket) => this.incoming(socket));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException): void => reject(listenError(error, where));
+      server.once('error', onError);
+      const backlog = endpoint.backlog ?? ENDPOINT_DEFAULTS.backlog;
+      const ready = (): void => {
+        server.off('error', onError);
+        resolve();
+      };
+      if (endpoint.transport === 'unix') {
+        server.listen({ path: endpoint.path, backlog, readableAll: endpoint.readableAll ?? false, writableAll: endpoint.writableAll ?? false }, ready);
+      } else {
+        server.listen(
+          {
+            port: endpoint.port,
+            backlog,
+            ...(endpoint.host !== undefined ? { host: endpoint.host } : {}),
+            ...(endpoint.ipv6Only ? { ipv6Only: true } : {}),
+            ...(endpoint.reusePort ? { reusePort: true } : {}),
+          },
+          ready,
+        );
+      }
+    });
+    // Errors after listening (EMFILE on accept, ...) must not crash the process.
+    server.on('error', () => undefined);
+  }
+
+  close(): Promise<void> {
+    const server = this.server;
+    if (!server?.listening) return Promise.resolve();
+    return new Promise((resolve) => server.close(() => resolve()));
+  }
+
+  address(): ListeningAddress | undefined {
+    const address = this.server?.address();
+    if (!address) return undefined;
+    if (typeof address === 'string') return { transport: 'unix', path: address };
+    const info = address as AddressInfo;
+    return { transport: this.endpoint.transport === 'tls' ? 'tls' : 'tcp', host: info.address, port: info.port };
+  }
+
+  private describeRequested(): string {
+    const endpoint = this.endpoint;
+    if (endpoint.transport === 'unix') return describeAddress({ transport: 'unix', path: endpoint.path });
+    return describeAddress({ transport: endpoint.transport, host: endpoint.host ?? '0.0.0.0', port: endpoint.port });
+  }
+
+  private incoming(raw: Socket): void {
+    if (!this.hooks.admit(raw.remoteAddress)) {
+      raw.destroy();
+      return;
+    }
+    const endpoint = this.endpoint;
+    const init = this.hooks.connectionInit();
+    if (endpoint.transport !== 'tls') {
+      const connection = new Connection({ ...init, socket: raw, transport: endpoint.transport, state: 'connecting' });
+      this.hooks.accepted(connection);
+      connection.establish(); // a byte stream has no handshake: ready once `accept` has been heard
+      return;
+    }
+    const secure = new TLSSocket(raw, {
+      isServer: true,
+      secureContext: this.secureContext!,
+      requestCert: endpoint.tls.requestCert ?? false,
+      rejectUnauthorized: endpoint.tls.rejectUnauthorized ?? true,
+    });
+    const connection = new Connection({ ...init, socket: secure, transport: 'tls', state: 'connecting' });
+    const timeout = endpoint.handshakeTimeout ?? ENDPOINT_DEFAULTS.handshakeTimeout;
+    const timer = init.clock.setTimeout(() => {
+      if (connection.state !== 'connecting') return;
+      connection.destroyWith('error', new SwitchboardError(ErrorCode.HandshakeTimeout, `TLS handshake not finished within ${timeout} ms`));
+    }, timeout);
+    timer.unref?.();
+    secure.once('secure', () => {
+      init.clock.clear(timer);
+      connection.establish();
+    });
+    secure.once('close', () => init.clock.clear(timer));
+    // A raw-socket error before the TLS layer sees it (reset during the handshake).
+    raw.on('error', () => undefined);
+    this.hooks.accepted(connection);
+  }
+}
