@@ -8,6 +8,7 @@ export const ErrorCode = {
   CorruptFrame: 'ERR_CORRUPT_FRAME',
   InvalidJson: 'ERR_INVALID_JSON',
   InvalidUtf8: 'ERR_INVALID_UTF8',
+  InvalidMessage: 'ERR_INVALID_MESSAGE',
   // options
   InvalidOption: 'ERR_INVALID_OPTION',
   Unsupported: 'ERR_UNSUPPORTED',
@@ -94,5 +95,15 @@ export class ConnectError extends SwitchboardError {
     options?: { cause?: unknown },
   ) {
     super(code, message, options);
+  }
+}
+
+/**
+ * A codec cannot frame this message: a delimiter inside a delimited message, a fixed-length frame
+ * of the wrong size, a value JSON cannot represent. Raised by `encode`; the message is not sent.
+ */
+export class InvalidMessageError extends SwitchboardError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.InvalidMessage, message, options);
   }
 }
