@@ -11,6 +11,7 @@ export const ErrorCode = {
   InvalidMessage: 'ERR_INVALID_MESSAGE',
   // options
   InvalidOption: 'ERR_INVALID_OPTION',
+  InvalidArgument: 'ERR_INVALID_ARGUMENT',
   Unsupported: 'ERR_UNSUPPORTED',
   // lifecycle / listening
   AddressInUse: 'ERR_ADDRESS_IN_USE',
@@ -71,6 +72,13 @@ export class CorruptFrameError extends DecodeError {
 export class InvalidOptionError extends SwitchboardError {
   constructor(name: string, value: unknown, expected: string) {
     super(ErrorCode.InvalidOption, `option ${name} must be ${expected}, got ${describe(value)}`);
+  }
+}
+
+/** A call got an argument of the wrong type or shape (an id, flag or group that is not a string, ...). */
+export class InvalidArgumentError extends SwitchboardError {
+  constructor(name: string, value: unknown, expected: string) {
+    super(ErrorCode.InvalidArgument, `argument ${name} must be ${expected}, got ${describe(value)}`);
   }
 }
 
