@@ -13,6 +13,15 @@ export class ChunkList {
   /** Bytes already consumed from `chunks[head]`. */
   private offset = 0;
   private bytes = 0;
+  /** Bytes consumed since the list was last empty: turns read positions into stream positions. */
+  private consumed = 0;
+  /**
+   * The chunk the last random access landed in, and the stream position of its first byte. A
+   * search that resumes where it stopped (a delimiter codec) starts walking here instead of at
+   * `head`, so a frame spread over many small chunks costs O(chunks) in all, not per read.
+   */
+  private cursorIndex = 0;
+  private cursorStart = 0;
 
   /** Unread bytes. */
   get length(): number {
@@ -32,14 +41,34 @@ export class ChunkList {
 
   /** The byte at `index` from the read position. The caller checks `index < length`. */
   byteAt(index: number): number {
-    let i = this.head;
-    let at = index + this.offset;
+    const i = this.seek(index);
+    return this.chunks[i]![this.consumed + index - this.cursorStart]!;
+  }
+
+  /**
+   * Index in `chunks` of the chunk holding the byte at `index` from the read position; leaves
+   * the cursor there. Walks forward from the cursor when it can, from `head` otherwise.
+   */
+  private seek(index: number): number {
+    const target = this.consumed + index;
+    let i: number;
+    let start: number;
+    if (this.cursorIndex >= this.head && this.cursorIndex < this.chunks.length && this.cursorStart <= target) {
+      i = this.cursorIndex;
+      start = this.cursorStart;
+    } else {
+      i = this.head;
+      start = this.consumed - this.offset;
+    }
     for (;;) {
-      const chunk = this.chunks[i]!;
-      if (at < chunk.length) return chunk[at]!;
-      at -= chunk.length;
+      const size = this.chunks[i]!.length;
+      if (target < start + size) break;
+      start += size;
       i++;
     }
+    this.cursorIndex = i;
+    this.cursorStart = start;
+    return i;
   }
 
   /**
@@ -99,23 +128,27 @@ export class ChunkList {
   /** Drops the next `n` bytes. */
   skip(n: number): void {
     this.bytes -= n;
+    this.consumed += n;
     let left = n;
     while (left > 0) {
       const chunk = this.chunks[this.head]!;
       const available = chunk.length - this.offset;
       if (left < available) {
         this.offset += left;
-        return;
+        break;
       }
       left -= available;
+      // Let go of the consumed chunk now: compaction below runs in batches, and a dead slot must
+      // not keep its Buffer alive until then.
+      this.chunks[this.head] = EMPTY;
       this.head++;
       this.offset = 0;
     }
     if (this.bytes === 0) {
-      this.chunks = [];
-      this.head = 0;
+      this.clear();
     } else if (this.head > 64 && this.head * 2 > this.chunks.length) {
       this.chunks = this.chunks.slice(this.head);
+      this.cursorIndex -= this.head;
       this.head = 0;
     }
   }
@@ -126,36 +159,42 @@ export class ChunkList {
    */
   indexOf(pattern: Buffer, from = 0): number {
     const plen = pattern.length;
-    if (plen === 0 || this.bytes - from < plen) return -1;
+    if (plen === 0 || from < 0 || this.bytes - from < plen) return -1;
     const firstByte = pattern[0]!;
-    // Fast path: search each chunk natively, then check the seams between chunks by hand.
-    let base = 0; // position (relative to the read position) of the current chunk's first unread byte
-    for (let i = this.head; i < this.chunks.length; i++) {
+    let i = this.seek(from);
+    // Position (relative to the read position) of chunk i's byte 0; negative for a part-read head.
+    let base = this.cursorStart - this.consumed;
+    let localFrom = from - base;
+    // Search each chunk natively, then check the seam to the next chunks by hand.
+    for (; i < this.chunks.length; i++) {
       const chunk = this.chunks[i]!;
-      const start = i === this.head ? this.offset : 0;
-      const span = chunk.length - start;
-      if (base + span > from) {
-        const localFrom = Math.max(0, from - base) + start;
-        const hit = chunk.indexOf(pattern, localFrom);
-        if (hit !== -1) return base + hit - start;
-        // A match that starts in this chunk's last plen-1 bytes and ends in the next ones.
-        if (plen > 1) {
-          const seamStart = Math.max(localFrom, chunk.length - plen + 1);
-          for (let p = seamStart; p < chunk.length; p++) {
-            if (chunk[p] !== firstByte) continue;
-            const pos = base + p - start;
-            if (pos + plen > this.bytes) return -1;
-            if (this.matchesAt(pattern, pos)) return pos;
-          }
+      const hit = chunk.indexOf(pattern, localFrom);
+      if (hit !== -1) return base + hit;
+      // A match that starts in this chunk's last plen-1 bytes and ends in the next ones.
+      if (plen > 1) {
+        for (let p = Math.max(localFrom, chunk.length - plen + 1); p < chunk.length; p++) {
+          if (chunk[p] !== firstByte) continue;
+          const pos = base + p;
+          if (pos + plen > this.bytes) return -1;
+          if (this.matchesAt(pattern, i, p)) return pos;
         }
       }
-      base += span;
+      base += chunk.length;
+      localFrom = 0;
     }
     return -1;
   }
 
-  private matchesAt(pattern: Buffer, pos: number): boolean {
-    for (let k = 0; k < pattern.length; k++) if (this.byteAt(pos + k) !== pattern[k]) return false;
+  /** Whether `pattern` starts at byte `p` of chunk `i`; the caller checks that enough bytes follow. */
+  private matchesAt(pattern: Buffer, i: number, p: number): boolean {
+    let chunk = this.chunks[i]!;
+    for (let k = 0; k < pattern.length; k++, p++) {
+      while (p >= chunk.length) {
+        p -= chunk.length;
+        chunk = this.chunks[++i]!;
+      }
+      if (chunk[p] !== pattern[k]) return false;
+    }
     return true;
   }
 
@@ -164,6 +203,9 @@ export class ChunkList {
     this.head = 0;
     this.offset = 0;
     this.bytes = 0;
+    this.consumed = 0;
+    this.cursorIndex = 0;
+    this.cursorStart = 0;
   }
 }
 

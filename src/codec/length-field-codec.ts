@@ -89,6 +89,9 @@ export class LengthFieldCodec implements Codec<Buffer> {
     const header = this.headerBytes;
     if (input.length < header) return undefined;
     const value = this.readLength(input);
+    // Checked before the adjustment, as Netty does: a positive adjustment must not turn a
+    // negative length into a plausible one.
+    if (value < 0) throw new CorruptFrameError(`length field is negative (${value})`);
     const body = value + this.lengthAdjustment - (this.lengthIncludesHeader ? header : 0);
     if (body < 0) {
       throw new CorruptFrameError(`length field ${value} gives a body of ${body} bytes (header is ${header})`);
@@ -109,8 +112,10 @@ export class LengthFieldCodec implements Codec<Buffer> {
     const header = this.headerBytes;
     if (typeof message === 'string') {
       const bodyBytes = Buffer.byteLength(message);
+      // Refuse before allocating: the string may be far past the limit.
+      if (header + bodyBytes > this.maxFrameBytes) throw new FrameTooLargeError(header + bodyBytes, this.maxFrameBytes);
       const out = Buffer.allocUnsafe(header + bodyBytes);
-      if (header > this.lengthFieldBytes) out.fill(0, 0, this.lengthFieldOffset);
+      if (this.lengthFieldOffset > 0) out.fill(0, 0, this.lengthFieldOffset);
       out.write(message, header);
       this.writeLength(out, bodyBytes);
       return out;
@@ -119,10 +124,12 @@ export class LengthFieldCodec implements Codec<Buffer> {
       if (message.length < header) {
         throw new SwitchboardError(ErrorCode.CorruptFrame, `a frame needs at least ${header} header bytes`);
       }
+      if (message.length > this.maxFrameBytes) throw new FrameTooLargeError(message.length, this.maxFrameBytes);
       const out = Buffer.from(message);
       this.writeLength(out, message.length - header);
       return out;
     }
+    if (header + message.length > this.maxFrameBytes) throw new FrameTooLargeError(header + message.length, this.maxFrameBytes);
     const out = Buffer.allocUnsafe(header + message.length);
     if (this.lengthFieldOffset > 0) out.fill(0, 0, this.lengthFieldOffset);
     out.set(message, header);

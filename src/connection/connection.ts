@@ -91,6 +91,8 @@ export class Connection extends TypedEmitter<ConnectionEvents> implements Flusha
   private closeReason: CloseReason | undefined;
   private closeError: SwitchboardError | undefined;
   private closeTimer: TimerHandle | undefined;
+  /** Unsent bytes seen just before the socket was torn down (Node empties its buffer on destroy). */
+  private unsentAtTeardown = { bytes: 0, messages: 0 };
   private readonly closeTimeout: number;
   private iterators: Set<MessageIterator> | undefined;
   /** Set by transports with close codes (WebSocket). */
@@ -352,7 +354,10 @@ export class Connection extends TypedEmitter<ConnectionEvents> implements Flusha
     this.endSocket();
     this.closeTimer = this.clock.setTimeout(() => {
       this.closeTimer = undefined;
-      if (this.stateNow !== 'closed') this.socket.destroy();
+      if (this.stateNow !== 'closed') {
+        this.noteUnsent();
+        this.socket.destroy();
+      }
     }, this.closeTimeout);
     this.closeTimer.unref?.();
   }
@@ -374,7 +379,15 @@ export class Connection extends TypedEmitter<ConnectionEvents> implements Flusha
     this.closeReason ??= reason;
     if (error && !this.closeError) this.closeError = error;
     this.stateNow = 'closing';
+    this.noteUnsent();
     this.socket.destroy();
+  }
+
+  private noteUnsent(): void {
+    const bytes = this.pendingBytes + this.socket.writableLength;
+    if (bytes > this.unsentAtTeardown.bytes) {
+      this.unsentAtTeardown = { bytes, messages: this.pending.length + (this.socket.writableLength > 0 ? 1 : 0) };
+    }
   }
 
   private attachSocket(): void {
@@ -402,6 +415,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> implements Flusha
   }
 
   protected socketError(error: NodeJS.ErrnoException): void {
+    this.noteUnsent();
     const peerGone = error.code !== undefined && PEER_GONE_CODES.has(error.code);
     this.closeReason ??= peerGone ? 'peer' : 'error';
     this.closeError ??= new SwitchboardError(
@@ -418,8 +432,9 @@ export class Connection extends TypedEmitter<ConnectionEvents> implements Flusha
     const wasConnecting = this.stateNow === 'connecting';
     this.stateNow = 'closed';
     if (this.closeTimer) this.clock.clear(this.closeTimer);
-    const lostBytes = this.pendingBytes + this.socket.writableLength;
-    const lostMessages = this.pending.length + (this.socket.writableLength > 0 ? 1 : 0);
+    this.noteUnsent();
+    const lostBytes = this.unsentAtTeardown.bytes;
+    const lostMessages = this.unsentAtTeardown.messages;
     this.pending = [];
     this.pendingBytes = 0;
     this.input.clear();

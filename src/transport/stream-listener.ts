@@ -71,8 +71,10 @@ export class StreamListener implements Listener {
 
   close(): Promise<void> {
     const server = this.server;
-    if (!server?.listening) return Promise.resolve();
-    return new Promise((resolve) => server.close(() => resolve()));
+    // The listening handle closes at once; close()'s callback would wait for every accepted
+    // connection to end, and closing those is the server's job, so it is not awaited.
+    if (server?.listening) server.close();
+    return Promise.resolve();
   }
 
   address(): ListeningAddress | undefined {

@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { Client, ErrorCode, Server, ServerEvent, SwitchboardError, type CloseEvent, type Connection } from '../../src/index.js';
+import { makeTlsMaterial } from '../helpers/tls-material.js';
+import { RawPeer } from '../helpers/raw-peer.js';
+import { nextEvent, until } from '../helpers/wait.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'sb-server-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const tls = makeTlsMaterial();
+
+function echoServer(server: Server): Server {
+  server.on('message', ({ connection, message }) => connection.send(message));
+  return server;
+}
+
+describe('Server', () => {
+  it('serves TCP, TLS and Unix endpoints alike, with the whole event vocabulary', async () => {
+    const path = join(dir, 'alike.sock');
+    const server = echoServer(
+      new Server({
+        endpoints: [
+          { transport: 'tcp', host: '127.0.0.1', port: 0 },
+          { transport: 'tls', host: '127.0.0.1', port: 0, tls },
+          { transport: 'unix', path },
+        ],
+      }),
+    );
+    const seen: string[] = [];
+    for (const name of [ServerEvent.Start, ServerEvent.Accept, ServerEvent.Establish, ServerEvent.Close, ServerEvent.Stop]) {
+      server.on(name, () => seen.push(name));
+    }
+    await server.start();
+    const [tcpAddress, tlsAddress] = server.addresses();
+    assert.ok(tcpAddress && tcpAddress.transport === 'tcp' && tlsAddress && tlsAddress.transport === 'tls');
+    const clients = [
+      new Client({ transport: 'tcp', host: '127.0.0.1', port: tcpAddress.port }),
+      new Client({ transport: 'tls', host: '127.0.0.1', port: tlsAddress.port, tls: { ca: tls.cert } }),
+      new Client({ transport: 'unix', path }),
+    ];
+    const transports = new Set<string>();
+    server.on('establish', ({ connection }) => transports.add(connection.transport));
+    for (const client of clients) {
+      const connection = await client.connect();
+      assert.equal(connection.send(`hi over ${connection.transport}`), true);
+      const reply = await nextEvent<{ message: Buffer }>(connection, 'message');
+      assert.equal(reply.message.toString(), `hi over ${connection.transport}`);
+    }
+    await until(() => transports.size === 3, 2000, 'three establish events');
+    assert.deepEqual([...transports].sort(), ['tcp', 'tls', 'unix']);
+    assert.equal(server.connectionCount, 3);
+    for (const connection of server.connections()) {
+      assert.equal(connection.requests, 1);
+      assert.ok(connection.readBytes >= 4 + 'hi over tcp'.length);
+      assert.ok(connection.writtenBytes > 0);
+      assert.equal(connection.state, 'open');
+    }
+    await Promise.all(clients.map((client) => client.close()));
+    await until(() => server.connectionCount === 0, 2000, 'connections to close');
+    await server.stop();
+    assert.deepEqual(seen.filter((s) => s === 'accept').length, 3);
+    assert.equal(seen[0], 'start');
+    assert.equal(seen.at(-1), 'stop');
+  });
+
+  it('rejects start() on a used address with the address in the error', async () => {
+    const first = new Server({ endpoints: [{ transport: 'tcp', host: '127.0.0.1', port: 0 }] });
+    await first.start();
+    const port = first.addresses()[0]!.transport === 'tcp' ? (first.addresses()[0] as { port: number }).port : 0;
+    const second = new Server({ endpoints: [{ transport: 'tcp', host: '127.0.0.1', port }] });
+    await assert.rejects(second.start(), (error: SwitchboardError) => {
+      assert.equal(error.code, ErrorCode.AddressInUse);
+      assert.match(error.message, new RegExp(`127\\.0\\.0\\.1:${port}`));
+      return true;
+    });
+    assert.equal(second.state, 'idle');
+    await first.stop();
+  });
+
+  it('rejects bad TLS material at start()', async () => {
+    const server = new Server({ endpoints: [{ transport: 'tls', port: 0, tls: { key: 'not a key', cert: 'not a cert' } }] });
+    await assert.rejects(server.start(), { code: ErrorCode.BadTlsMaterial });
+  });
+
+  it('refuses reusePort on a Node without SO_REUSEPORT instead of ignoring it', async () => {
+    const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+    const supported = major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
+    const server = new Server({ endpoints: [{ transport: 'tcp', host: '127.0.0.1', port: 0, reusePort: true }] });
+    if (supported) {
+      await server.start();
+      await server.stop();
+    } else {
+      await assert.rejects(server.start(), { code: ErrorCode.Unsupported });
+    }
+  });
+
+  it('stop() sends the final message, flushes queues and closes every connection with reason stop', async () => {
+    const server = new Server({ endpoints: [{ transport: 'tcp', host: '127.0.0.1', port: 0 }] });
+    const reasons: string[] = [];
+    server.on('close', (event: CloseEvent) => reasons.push(event.reason));
+    server.on('establish', ({ connection }) => {
+      for (let i = 0; i < 100; i++) connection.send(`queued ${i}`);
+    });
+    await server.start();
+    const port = (server.addresses()[0] as { port: number }).port;
+    const peers = [new RawPeer({ port }), new RawPeer({ port })];
+    await Promise.all(peers.map((p) => p.connected()));
+    await until(() => server.connectionCount === 2, 2000, 'two connections');
+    await server.stop({ finalMessage: 'goodbye' });
+    await until(() => peers.every((p) => p.closed), 2000, 'peers to see the close');
+    for (const peer of peers) {
+      const frames = peer.frames();
+      assert.equal(frames.length, 101);
+      assert.equal(frames[99], 'queued 99');
+      assert.equal(frames[100], 'goodbye');
+    }
+    assert.deepEqual(reasons, ['stop', 'stop']);
+  });
+
+  it('stop() meets its deadline even when a peer never reads, and reports what was lost', async () => {
+    const server = new Server({ endpoints: [{ transport: 'tcp', host: '127.0.0.1', port: 0 }], stopTimeout: 300, limits: { maxSendBufferSize: 64 * 1024 * 1024 } });
+    await server.start();
+    const port = (server.addresses()[0] as { port: number }).port;
+    const peer = new RawPeer({ port });
+    await peer.connected();
+    peer.socket.pause();
+    await until(() => server.connectionCount === 1, 2000, 'connection');
+    const connection = [...server.connections()][0]!;
+    const lost = nextEvent<{ code: string; lostBytes: number }>(server, 'sendFail', 5000);
+    const big = Buffer.alloc(1024 * 1024);
+    for (let i = 0; i < 32; i++) connection.send(big);
+    const started = Date.now();
+    await server.stop();
+    assert.ok(Date.now() - started < 4000, 'stop finished near its deadline');
+    const failure = await lost;
+    assert.equal(failure.code, 'remoteClosed');
+    assert.ok(failure.lostBytes > 0);
+    peer.socket.destroy();
+  });
+
+  it('refuses connections over maxConnections and maxConnectionsPerAddress at once', async () => {
+    const server = new Server({ endpoints: [{ transport: 'tcp', host: '127.0.0.1', port: 0 }], maxConnections: 3, maxConnectionsPerAddress: 2 });
+    const rejected: string[] = [];
+    server.on('reject', (event) => rejected.push(event.reason));
+    await server.start();
+    const port = (server.addresses()[0] as { port: number }).port;
+    const fromOne = [new RawPeer({ port }), new RawPeer({ port }), new RawPeer({ port })];
+    await until(() => fromOne[2]!.closed, 2000, 'third peer from one address to be refused');
+    assert.equal(server.connectionCount, 2);
+    assert.deepEqual(rejected, ['maxConnectionsPerAddress']);
+    const other = new RawPeer({ port, localAddress: '127.0.0.2' });
+    await other.connected();
+    await until(() => server.connectionCount === 3, 2000, 'third connection');
+    const overAll = new RawPeer({ port, localAddress: '127.0.0.3' });
+    await until(() => overAll.closed, 2000, 'peer over maxConnections to be refused');
+    assert.deepEqual(rejected, ['maxConnectionsPerAddress', 'maxConnections']);
+    for (const peer of [...fromOne, other]) peer.socket.destroy();
+    await server.stop();
+  });
+
+  it('replaces a stale Unix socket file and refuses a live one', async () => {
+    const path = join(dir, 'stale.sock');
+    const live = new Server({ endpoints: [{ transport: 'unix', path }] });
+    await live.start();
+    const rival = new Server({ endpoints: [{ transport: 'unix', path }] });
+    await assert.rejects(rival.start(), { code: ErrorCode.AddressInUse });
+    // Leave a stale file behind as a crashed process would: a bound socket nobody listens on.
+    await live.stop();
+    const { spawnSync } = await import('node:child_process');
+    spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(path)}, () => process.exit(0))`]);
+    const { lstatSync } = await import('node:fs');
+    assert.ok(lstatSync(path).isSocket(), 'a stale socket file is left behind');
+    const fresh = echoServer(new Server({ endpoints: [{ transport: 'unix', path }] }));
+    await fresh.start();
+    const client = new Client({ transport: 'unix', path });
+    const connection: Connection = await client.connect();
+    connection.send('after stale');
+    const reply = await nextEvent<{ message: Buffer }>(connection, 'message');
+    assert.equal(reply.message.toString(), 'after stale');
+    await client.close();
+    await fresh.stop();
+  });
+});
