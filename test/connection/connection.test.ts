@@ -1,0 +1,231 @@
+import assert from 'node:assert/strict';
+import { connect as tlsConnect } from 'node:tls';
+import { describe, it } from 'node:test';
+import { Client, ErrorCode, ManualClock, Server, type CloseEvent, type Connection, type SendFailEvent } from '../../src/index.js';
+import { LineCodec } from '../../src/codec/line-codec.js';
+import { makeTlsMaterial } from '../helpers/tls-material.js';
+import { RawPeer } from '../helpers/raw-peer.js';
+import { tcpServer } from '../helpers/servers.js';
+import { nextEvent, tick, until } from '../helpers/wait.js';
+
+async function serverSide(server: Server, count = 1): Promise<Connection> {
+  await until(() => server.connectionCount >= count, 2000, 'server-side connection');
+  return [...server.connections()].at(-1)!;
+}
+
+describe('Connection', () => {
+  it('coalesces a turn of sends into one socket write, and a lone send goes out at once', async () => {
+    const { server, port } = await tcpServer();
+    const peer = new RawPeer({ port });
+    await peer.connected();
+    const connection = await serverSide(server);
+    const socket = (connection as unknown as { socket: { write: (...args: unknown[]) => boolean } }).socket;
+    let writes = 0;
+    const write = socket.write.bind(socket);
+    socket.write = (...args: unknown[]) => {
+      writes++;
+      return write(...args);
+    };
+    for (let i = 0; i < 100; i++) assert.equal(connection.send(`m${i}`), true);
+    await until(() => peer.frames().length === 100, 2000, '100 frames');
+    assert.equal(writes, 1, 'one write for the whole turn');
+    assert.equal(peer.frames()[99], 'm99');
+    connection.send('alone');
+    await until(() => peer.frames().length === 101, 2000, 'the lone frame');
+    assert.equal(writes, 2);
+    peer.socket.destroy();
+    await server.stop();
+  });
+
+  it('send() after close returns false with sendFail remoteClosed, never throws', async () => {
+    const { server, port } = await tcpServer();
+    const peer = new RawPeer({ port });
+    await peer.connected();
+    const connection = await serverSide(server);
+    const closed = nextEvent<CloseEvent>(connection, 'close');
+    peer.socket.destroy();
+    assert.equal((await closed).reason, 'peer');
+    const failed = nextEvent<SendFailEvent>(connection, 'sendFail');
+    assert.equal(connection.send('too late'), false);
+    assert.equal((await failed).code, 'remoteClosed');
+    assert.equal(connection.sendRaw('raw too'), false);
+    assert.equal(connection.state, 'closed');
+    await server.stop();
+  });
+
+  it('close(final) writes everything queued and the final message, then closes', async () => {
+    const { server, port } = await tcpServer();
+    const peer = new RawPeer({ port });
+    await peer.connected();
+    const connection = await serverSide(server);
+    connection.send('one');
+    connection.send('two');
+    connection.close('bye');
+    await until(() => peer.closed, 2000, 'peer closed');
+    assert.deepEqual(peer.frames(), ['one', 'two', 'bye']);
+    await server.stop();
+  });
+
+  it('pauseReceive() holds messages until resumeReceive()', async () => {
+    const { server, port } = await tcpServer();
+    const got: string[] = [];
+    server.on('message', ({ connection, message }) => {
+      got.push(String(message));
+      if (got.length === 1) connection.pauseReceive();
+    });
+    const peer = new RawPeer({ port });
+    await peer.connected();
+    peer.socket.write(Buffer.concat([RawPeer.frame('a'), RawPeer.frame('b'), RawPeer.frame('c')]));
+    const connection = await serverSide(server);
+    await until(() => got.length === 1, 2000, 'first message');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(got, ['a']);
+    assert.equal(connection.receivePaused, true);
+    connection.resumeReceive();
+    await until(() => got.length === 3, 2000, 'the rest');
+    assert.deepEqual(got, ['a', 'b', 'c']);
+    peer.socket.destroy();
+    await server.stop();
+  });
+
+  it('a handler that throws or rejects fails only its connection; the server serves on', async () => {
+    const { server, port } = await tcpServer();
+    server.on('message', ({ connection, message }) => {
+      const text = String(message);
+      if (text === 'throw') throw new Error('boom');
+      connection.send(text);
+    });
+    server.on('message', async ({ message }) => {
+      if (String(message) === 'reject') throw new Error('async boom');
+    });
+    const closes: CloseEvent[] = [];
+    server.on('close', (event) => closes.push(event));
+    const bad = new RawPeer({ port });
+    const worse = new RawPeer({ port });
+    const good = new RawPeer({ port });
+    await Promise.all([bad.connected(), worse.connected(), good.connected()]);
+    bad.socket.write(RawPeer.frame('throw'));
+    worse.socket.write(RawPeer.frame('reject'));
+    await until(() => bad.closed && worse.closed, 2000, 'failing peers closed');
+    assert.equal(closes.length, 2);
+    for (const close of closes) {
+      assert.equal(close.reason, 'error');
+      assert.equal(close.error?.code, ErrorCode.HandlerFailed);
+    }
+    good.socket.write(RawPeer.frame('fine'));
+    await until(() => good.frames().includes('fine'), 2000, 'echo on the good connection');
+    good.socket.destroy();
+    await server.stop();
+  });
+
+  it('a half-close by the peer delivers the last frame once, then close', async () => {
+    const { server, port } = await tcpServer({ codec: new LineCodec() });
+    const got: string[] = [];
+    const events: string[] = [];
+    server.on('message', ({ message }) => {
+      got.push(String(message));
+      events.push('message');
+    });
+    server.on('close', () => events.push('close'));
+    const peer = new RawPeer({ port });
+    await peer.connected();
+    peer.socket.end('first\nlast without newline');
+    await until(() => events.includes('close'), 2000, 'close');
+    assert.deepEqual(got, ['first', 'last without newline']);
+    assert.deepEqual(events, ['message', 'message', 'close']);
+    await server.stop();
+  });
+
+  it('async iteration yields messages and ends on close', async () => {
+    const { server, port } = await tcpServer();
+    server.on('message', ({ connection, message }) => {
+      connection.send(message);
+      if (String(message) === 'last') connection.close();
+    });
+    const client = new Client({ transport: 'tcp', host: '127.0.0.1', port });
+    const connection = await client.connect();
+    for (const text of ['x', 'y', 'last']) connection.send(text);
+    const got: string[] = [];
+    for await (const message of connection) got.push(String(message));
+    assert.deepEqual(got, ['x', 'y', 'last']);
+    await client.close();
+    await server.stop();
+  });
+});
+
+describe('TLS connections', () => {
+  const tls = makeTlsMaterial();
+
+  it('plaintext garbage to a TLS listener ends that connection with a coded error; the server serves on', async () => {
+    const server = new Server({ endpoints: [{ transport: 'tls', host: '127.0.0.1', port: 0, tls }] });
+    server.on('message', ({ connection, message }) => connection.send(message));
+    await server.start();
+    const port = (server.addresses()[0] as { port: number }).port;
+    const closed = nextEvent<CloseEvent>(server, 'close');
+    const garbage = new RawPeer({ port });
+    await garbage.connected();
+    garbage.socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    const close = await closed;
+    assert.equal(close.reason, 'error');
+    assert.equal(close.error?.code, ErrorCode.TlsHandshake);
+    const client = new Client({ transport: 'tls', host: '127.0.0.1', port, tls: { ca: tls.cert } });
+    const connection = await client.connect();
+    connection.send('secure hello');
+    assert.equal(String((await nextEvent<{ message: Buffer }>(connection, 'message')).message), 'secure hello');
+    await client.close();
+    garbage.socket.destroy();
+    await server.stop();
+  });
+
+  it('a stalled TLS handshake is closed at handshakeTimeout (injected clock)', async () => {
+    const clock = new ManualClock(Date.now());
+    const server = new Server({ clock, endpoints: [{ transport: 'tls', host: '127.0.0.1', port: 0, tls, handshakeTimeout: 5000 }] });
+    await server.start();
+    const port = (server.addresses()[0] as { port: number }).port;
+    const staller = new RawPeer({ port });
+    await staller.connected();
+    await until(() => server.connectionCount === 1, 2000, 'accepted');
+    const closed = nextEvent<CloseEvent>(server, 'close');
+    clock.advance(4000);
+    await tick();
+    assert.equal(server.connectionCount, 1, 'still within the timeout');
+    clock.advance(1001);
+    const close = await closed;
+    assert.equal(close.error?.code, ErrorCode.HandshakeTimeout);
+    // A proper client still gets in.
+    const socket = tlsConnect({ port, host: '127.0.0.1', ca: tls.cert });
+    await nextEvent(socket, 'secureConnect');
+    socket.destroy();
+    staller.socket.destroy();
+    await server.stop();
+  });
+});
+
+describe('heartbeat', () => {
+  it('closes a silent connection within interval + timeout, keeps a chatty one (injected clock)', async () => {
+    const clock = new ManualClock(Date.now());
+    const { server, port } = await tcpServer({ clock, heartbeat: { timeout: 3000, interval: 1000 } });
+    const silent = new RawPeer({ port });
+    const chatty = new RawPeer({ port });
+    await Promise.all([silent.connected(), chatty.connected()]);
+    await until(() => server.connectionCount === 2, 2000, 'two connections');
+    const reasons: string[] = [];
+    server.on('close', (event) => reasons.push(event.reason));
+    for (let second = 1; second <= 4; second++) {
+      chatty.socket.write(RawPeer.frame('ping'));
+      await until(() => [...server.connections()].some((c) => c.requests === second), 2000, 'message');
+      clock.advance(1000);
+      await tick();
+    }
+    await until(() => silent.closed, 2000, 'silent peer closed');
+    assert.deepEqual(reasons, ['idle']);
+    assert.equal(chatty.closed, false);
+    server.setHeartbeat(false);
+    assert.equal(server.heartbeatEnabled, false);
+    clock.advance(60_000);
+    await tick();
+    assert.equal(server.connectionCount, 1, 'heartbeat off: nobody is closed');
+    chatty.socket.destroy();
+    await server.stop();
+  });
+});

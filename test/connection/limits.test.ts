@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CHUNK_OVERHEAD_BYTES, ErrorCode, type CloseEvent, type Connection, type DecodeFailEvent, type SendFailEvent } from '../../src/index.js';
+import { DelimiterCodec } from '../../src/codec/delimiter-codec.js';
+import { RawPeer } from '../helpers/raw-peer.js';
+import { tcpServer } from '../helpers/servers.js';
+import { nextEvent, until } from '../helpers/wait.js';
+
+describe('connection limits with real sockets', () => {
+  it('a length field announcing more than maxFrameBytes fails from the header alone; others unaffected', async () => {
+    const { server, port } = await tcpServer();
+    server.on('message', ({ connection, message }) => connection.send(message));
+    const healthy = new RawPeer({ port });
+    const hostile = new RawPeer({ port });
+    await Promise.all([healthy.connected(), hostile.connected()]);
+    const failed = nextEvent<DecodeFailEvent>(server, 'decodeFail');
+    const closed = nextEvent<CloseEvent>(server, 'close');
+    const heapBefore = process.memoryUsage().arrayBuffers;
+    hostile.socket.write(Buffer.from([0x7f, 0xff, 0xff, 0xff, 1, 2, 3])); // announces 2 GiB
+    const failure = await failed;
+    assert.equal(failure.error.code, ErrorCode.FrameTooLarge);
+    const close = await closed;
+    assert.equal(close.reason, 'error');
+    assert.equal(close.error?.code, ErrorCode.FrameTooLarge);
+    assert.ok(process.memoryUsage().arrayBuffers - heapBefore < 64 * 1024 * 1024, 'nothing of the announced size allocated');
+    await until(() => hostile.closed, 2000, 'hostile peer closed');
+    healthy.socket.write(RawPeer.frame('still served'));
+    await until(() => healthy.frames().length === 1, 2000, 'echo to the healthy peer');
+    assert.equal(healthy.frames()[0], 'still served');
+    healthy.socket.destroy();
+    await server.stop();
+  });
+
+  it('20 MiB without a delimiter: receiveBufferFull, closed, memory bounded', async () => {
+    const { server, port } = await tcpServer({
+      codec: new DelimiterCodec({ delimiter: '\n', maxFrameBytes: 64 * 1024 * 1024 }),
+      limits: { maxReceiveBufferSize: 1024 * 1024 },
+    });
+    let peak = 0;
+    let full: { bufferedBytes: number; limit: number } | undefined;
+    server.on('receiveBufferFull', (event) => (full = event));
+    const peer = new RawPeer({ port });
+    await peer.connected();
+    const closed = nextEvent<CloseEvent>(server, 'close');
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    const timer = setInterval(() => {
+      for (const connection of server.connections()) peak = Math.max(peak, connection.receiveBufferBytes);
+    }, 1);
+    for (let sent = 0; sent < 20 * 1024 * 1024 && !peer.closed; sent += chunk.length) {
+      if (!peer.socket.write(chunk)) await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    const close = await closed;
+    clearInterval(timer);
+    assert.equal(close.reason, 'limit');
+    assert.equal(close.error?.code, ErrorCode.ReceiveBufferFull);
+    assert.ok(full, 'receiveBufferFull was emitted');
+    assert.equal(full.limit, 1024 * 1024);
+    assert.ok(peak <= 1024 * 1024 + 128 * 1024, `receive buffer stayed bounded (peak ${peak})`);
+    peer.socket.destroy();
+    await server.stop();
+  });
+
+  it('a flood of 1-byte chunks is counted with its per-chunk overhead', async () => {
+    const { server, port } = await tcpServer({ limits: { maxReceiveBufferSize: 100 * CHUNK_OVERHEAD_BYTES } });
+    const peer = new RawPeer({ port });
+    await peer.connected();
+    const closed = nextEvent<CloseEvent>(server, 'close');
+    peer.socket.setNoDelay(true); // each 1-byte write its own segment, so the server sees 1-byte chunks
+    peer.socket.write(Buffer.from([0, 0, 0x10, 0])); // a 4 KiB frame that never completes
+    for (let i = 0; i < 400 && !peer.closed; i++) {
+      peer.socket.write(Buffer.from([i & 0xff]));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const close = await closed;
+    assert.equal(close.reason, 'limit', 'closed long before 400 bytes of payload would reach the limit');
+    peer.socket.destroy();
+    await server.stop();
+  });
+
+  it('a peer that never reads: sendBufferFull, then sendFail bufferFull; memory bounded by the limit', async () => {
+    const limit = 256 * 1024;
+    const { server, port } = await tcpServer({ limits: { maxSendBufferSize: limit } });
+    const peer = new RawPeer({ port });
+    await peer.connected();
+    peer.socket.pause();
+    await until(() => server.connectionCount === 1, 2000, 'connection');
+    const connection: Connection = [...server.connections()][0]!;
+    const events: string[] = [];
+    const fails: SendFailEvent[] = [];
+    connection.on('sendBufferFull', () => events.push('full'));
+    connection.on('sendBufferDrain', () => events.push('drain'));
+    connection.on('sendFail', (event) => fails.push(event));
+    const message = Buffer.alloc(16 * 1024);
+    let peakQueued = 0;
+    let refused = 0;
+    for (let round = 0; round < 400 && refused === 0; round++) {
+      for (let i = 0; i < 8; i++) if (connection.send(message) === false) refused++;
+      peakQueued = Math.max(peakQueued, connection.sendQueueBytes);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.ok(refused > 0, 'sends are refused once over the limit');
+    assert.deepEqual(events, ['full']);
+    assert.equal(fails[0]?.code, 'bufferFull');
+    assert.ok(peakQueued <= limit + message.length + 4, `queue bounded: ${peakQueued}`);
+    // The peer reads again: the queue drains and sending works again.
+    peer.socket.resume();
+    await until(() => events.includes('drain'), 5000, 'sendBufferDrain');
+    assert.notEqual(connection.send(message), false);
+    peer.socket.destroy();
+    await server.stop();
+  });
+
+  it('sendBufferFullPolicy close: the connection is closed with reason limit', async () => {
+    const { server, port } = await tcpServer({ limits: { maxSendBufferSize: 64 * 1024, sendBufferFullPolicy: 'close' } });
+    const peer = new RawPeer({ port });
+    await peer.connected();
+    peer.socket.pause();
+    await until(() => server.connectionCount === 1, 2000, 'connection');
+    const connection = [...server.connections()][0]!;
+    const closed = nextEvent<CloseEvent>(connection, 'close');
+    for (let round = 0; round < 200 && connection.state === 'open'; round++) {
+      connection.send(Buffer.alloc(32 * 1024));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.equal((await closed).reason, 'limit');
+    peer.socket.destroy();
+    await server.stop();
+  });
+});
