@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Client, ErrorCode, Server, type ConnectFailEvent, type OpenFailEvent } from '../../src/index.js';
+import { Backoff } from '../../src/client/backoff.js';
+import { tcpServer } from '../helpers/servers.js';
+import { nextEvent, until } from '../helpers/wait.js';
+
+async function freePort(): Promise<number> {
+  const { server, port } = await tcpServer();
+  await server.stop();
+  return port;
+}
+
+describe('Client', () => {
+  it('a closed port: connectFail with ECONNREFUSED, connect() rejects', async () => {
+    const port = await freePort();
+    const client = new Client({ transport: 'tcp', host: '127.0.0.1', port });
+    const failed = nextEvent<ConnectFailEvent>(client, 'connectFail');
+    await assert.rejects(client.connect(), { code: ErrorCode.ConnectFailed, osCode: 'ECONNREFUSED' });
+    const event = await failed;
+    assert.equal(event.osCode, 'ECONNREFUSED');
+    assert.equal(event.attempt, 1);
+  });
+
+  it('a bad host: openFail; a bad port: openFail at once', async () => {
+    const client = new Client({ transport: 'tcp', host: 'no-such-host.invalid', port: 7000 });
+    const failed = nextEvent<OpenFailEvent>(client, 'openFail');
+    await assert.rejects(client.connect(), { code: ErrorCode.OpenFailed });
+    assert.equal((await failed).error.osCode, 'ENOTFOUND');
+    const badPort = new Client({ transport: 'tcp', host: '127.0.0.1', port: 70000 });
+    await assert.rejects(badPort.connect(), { code: ErrorCode.OpenFailed });
+  });
+
+  it('reconnects with backoff after the server restarts, and flushes the offline queue in order', async () => {
+    const { server, port } = await tcpServer();
+    const received: string[] = [];
+    const track = (s: Server): void => {
+      s.on('message', ({ message }) => received.push(String(message)));
+    };
+    track(server);
+    const client = new Client({ transport: 'tcp', host: '127.0.0.1', port, reconnect: { initialDelay: 20, maxDelay: 100 } });
+    await client.connect();
+    client.send('before');
+    await until(() => received.length === 1, 2000, 'first message');
+    const reconnecting = nextEvent(client, 'reconnect');
+    await server.stop();
+    await reconnecting;
+    assert.equal(client.send('while down 1'), null);
+    assert.equal(client.send('while down 2'), null);
+    assert.equal(client.queuedWhileOffline, 2);
+    const again = new Server({ endpoints: [{ transport: 'tcp', host: '127.0.0.1', port }] });
+    track(again);
+    const reestablished = nextEvent(client, 'establish', 5000);
+    await again.start();
+    await reestablished;
+    await until(() => received.length === 3, 2000, 'queued messages');
+    assert.deepEqual(received, ['before', 'while down 1', 'while down 2']);
+    await client.close();
+    await again.stop();
+  });
+
+  it('the offline queue is bounded: over it, sendFail offlineQueueFull', async () => {
+    const port = await freePort();
+    const client = new Client({ transport: 'tcp', host: '127.0.0.1', port, reconnect: { initialDelay: 1000 }, offlineQueue: { maxMessages: 2 } });
+    client.on('connectFail', () => undefined);
+    const fails: string[] = [];
+    client.on('sendFail', (event) => fails.push(event.code));
+    assert.equal(client.send('1'), null);
+    assert.equal(client.send('2'), null);
+    assert.equal(client.send('3'), false);
+    assert.deepEqual(fails, ['offlineQueueFull']);
+    await client.close();
+    assert.deepEqual(fails, ['offlineQueueFull', 'remoteClosed'], 'what was queued is reported lost on close');
+  });
+
+  it('gives up after maxAttempts and rejects connect()', async () => {
+    const port = await freePort();
+    const client = new Client({ transport: 'tcp', host: '127.0.0.1', port, reconnect: { initialDelay: 1, maxAttempts: 3 } });
+    let failures = 0;
+    client.on('connectFail', () => failures++);
+    await assert.rejects(client.connect(), { code: ErrorCode.ConnectFailed });
+    assert.equal(failures, 3);
+  });
+
+  it('backoff grows exponentially, is capped, and jitter only shortens it', () => {
+    const none = new Backoff({ initialDelay: 100, factor: 2, maxDelay: 1000, jitter: 0.5 }, () => 0);
+    assert.deepEqual([1, 2, 3, 4, 5, 6].map((n) => none.delay(n)), [100, 200, 400, 800, 1000, 1000]);
+    const full = new Backoff({ initialDelay: 100, factor: 2, maxDelay: 1000, jitter: 0.5 }, () => 1);
+    assert.deepEqual([1, 2, 3].map((n) => full.delay(n)), [50, 100, 200]);
+    assert.throws(() => new Backoff({ jitter: 2 }), { code: ErrorCode.InvalidOption });
+  });
+});
