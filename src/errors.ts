@@ -35,6 +35,9 @@ export const ErrorCode = {
   ConnectFailed: 'ERR_CONNECT_FAILED',
   OfflineQueueFull: 'ERR_OFFLINE_QUEUE_FULL',
   ClientClosed: 'ERR_CLIENT_CLOSED',
+  // websocket
+  WebSocketProtocol: 'ERR_WEBSOCKET_PROTOCOL',
+  HandshakeRefused: 'ERR_HANDSHAKE_REFUSED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -113,5 +116,32 @@ export class ConnectError extends SwitchboardError {
 export class InvalidMessageError extends SwitchboardError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(ErrorCode.InvalidMessage, message, options);
+  }
+}
+
+/**
+ * A WebSocket peer broke RFC 6455 (`ERR_WEBSOCKET_PROTOCOL`), sent text that is not UTF-8
+ * (`ERR_INVALID_UTF8`) or a message over the limit (`ERR_FRAME_TOO_LARGE`). `closeCode` is the
+ * close code the connection was failed with (1002, 1007, 1009, ...).
+ */
+export class WebSocketProtocolError extends DecodeError {
+  constructor(
+    code: ErrorCode,
+    readonly closeCode: number,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+  }
+}
+
+/** A WebSocket handshake was refused with an HTTP `status` (by the checks, the hook or the peer). */
+export class HandshakeRefusedError extends SwitchboardError {
+  constructor(
+    readonly status: number,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(ErrorCode.HandshakeRefused, message, options);
   }
 }
