@@ -1,6 +1,6 @@
 // The public API of Switchboard: what this file exports is promised, nothing else.
 
-export { ErrorCode, SwitchboardError, DecodeError, FrameTooLargeError, CorruptFrameError, InvalidOptionError, ConnectError } from './errors.js';
+export { ErrorCode, SwitchboardError, DecodeError, FrameTooLargeError, CorruptFrameError, InvalidOptionError, InvalidArgumentError, ConnectError } from './errors.js';
 
 // codec
 export type { Codec, Decoder, CodecOptions } from './codec/codec.js';
@@ -36,6 +36,14 @@ export type { TcpTarget, TlsTarget, UnixTarget } from './transport/dial.js';
 export { Server, SERVER_DEFAULTS, type ServerOptions, type StopOptions } from './server/server.js';
 export { ServerEvent, type ServerEvents, type StartEvent, type StopEvent, type AcceptEvent, type RejectEvent } from './server/events.js';
 export { HEARTBEAT_DEFAULTS, type HeartbeatOptions } from './server/heartbeat.js';
+
+// registry
+export { Registry, REGISTRY_DEFAULTS, type RegistryOptions, type RegistrySource, type BroadcastOptions, type RawData } from './registry/registry.js';
+export { RegistryEvent, type RegistryEvents, type RegisterEvent, type UnregisterEvent, type DropEvent } from './registry/events.js';
+export type { RegistryAdapter, AdapterInit, Target, Payload, PushResult, SlowTargetPolicy } from './registry/adapter.js';
+export type { Holdings } from './registry/membership.js';
+export { LocalAdapter } from './registry/local-adapter.js';
+export type { ConnectionRef, OneOrMany } from './registry/arguments.js';
 
 // client
 export { Client, ClientEvent, CLIENT_DEFAULTS, type ClientOptions, type ClientEvents, type OpenFailEvent, type ConnectFailEvent, type ReconnectEvent } from './client/client.js';

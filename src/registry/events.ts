@@ -1,0 +1,40 @@
+import type { Connection } from '../connection/connection.js';
+import type { SlowTargetPolicy } from './adapter.js';
+
+/** A connection of this process entered the registry (on its `establish`). */
+export interface RegisterEvent {
+  connection: Connection;
+}
+
+/**
+ * A connection of this process left the registry (on its `close`), with the flag and groups it
+ * held: by the time a server `close` listener runs they are gone, so this is where to tell a
+ * user's rooms that the user left.
+ */
+export interface UnregisterEvent {
+  connection: Connection;
+  flag: string | undefined;
+  groups: string[];
+}
+
+/** A push found targets over their send limit: they missed this message (or were closed). */
+export interface DropEvent {
+  /** Targets the message was handed to. */
+  delivered: number;
+  /** Ids of the slow targets. */
+  ids: string[];
+  /** What happened to them: `drop` (they missed this message) or `close` (they were closed). */
+  policy: SlowTargetPolicy;
+}
+
+export interface RegistryEvents {
+  register: RegisterEvent;
+  unregister: UnregisterEvent;
+  drop: DropEvent;
+}
+
+export const RegistryEvent = {
+  Register: 'register',
+  Unregister: 'unregister',
+  Drop: 'drop',
+} as const satisfies Record<string, keyof RegistryEvents>;

@@ -1,0 +1,187 @@
+import type { Connection } from '../connection/connection.js';
+import type { AdapterInit, Payload, PushResult, RegistryAdapter, SlowTargetPolicy, Target } from './adapter.js';
+import { broadcast } from './broadcast.js';
+import { Membership, type Holdings, type Member } from './membership.js';
+
+/**
+ * The registry of one process: its connections, their flags and groups, held in a
+ * {@link Membership}. Every answer is ready at once; the Promises only keep the interface the one
+ * a cluster adapter implements. A cluster adapter can wrap one of these for its own process.
+ */
+export class LocalAdapter implements RegistryAdapter {
+  private readonly membership = new Membership();
+  private readonly policy: SlowTargetPolicy;
+
+  constructor(init: AdapterInit) {
+    this.policy = init.slowTargetPolicy;
+  }
+
+  register(connection: Connection): void {
+    this.membership.add(connection);
+  }
+
+  unregister(connection: Connection): Holdings | undefined {
+    // An id may be reused by another server's connection: only forget the one that closed.
+    if (this.membership.member(connection.id)?.connection !== connection) return undefined;
+    return this.membership.remove(connection.id);
+  }
+
+  // ---- membership --------------------------------------------------------------------------
+
+  async bind(id: string, flag: string): Promise<boolean> {
+    const member = this.membership.member(id);
+    if (!member) return false;
+    this.membership.bind(member, flag);
+    return true;
+  }
+
+  async unbind(id: string): Promise<boolean> {
+    const member = this.membership.member(id);
+    return member !== undefined && this.membership.unbind(member) !== undefined;
+  }
+
+  async join(id: string, groups: readonly string[]): Promise<boolean> {
+    const member = this.membership.member(id);
+    if (!member) return false;
+    for (const group of groups) this.membership.join(member, group);
+    return true;
+  }
+
+  async leave(id: string, groups: readonly string[]): Promise<boolean> {
+    const member = this.membership.member(id);
+    if (!member) return false;
+    for (const group of groups) this.membership.leave(member, group);
+    return true;
+  }
+
+  async updateContext(id: string, patch: Readonly<Record<string, unknown>>): Promise<boolean> {
+    const member = this.membership.member(id);
+    if (!member) return false;
+    Object.assign(member.connection.context, patch);
+    return true;
+  }
+
+  // ---- push --------------------------------------------------------------------------------
+
+  async push(target: Target, payload: Payload): Promise<PushResult> {
+    return this.pushNow(target, payload);
+  }
+
+  /** {@link push} without the Promise, for adapters that wrap this one. */
+  pushNow(target: Target, payload: Payload): PushResult {
+    return broadcast(this.connectionsOf(target), payload, this.policy);
+  }
+
+  async close(target: Target, finalMessage?: unknown): Promise<number> {
+    let closed = 0;
+    for (const connection of this.connectionsOf(target)) {
+      if (connection.state !== 'open') continue;
+      connection.close(finalMessage);
+      closed++;
+    }
+    return closed;
+  }
+
+  // ---- questions ---------------------------------------------------------------------------
+
+  async ids(target: Target): Promise<string[]> {
+    return this.connectionsOf(target).map((connection) => connection.id);
+  }
+
+  async count(target: Target): Promise<number> {
+    return this.countNow(target);
+  }
+
+  countNow(target: Target): number {
+    // The common questions are one set's size; the rest walk their members.
+    switch (target.type) {
+      case 'all':
+        if (!target.except || target.except.length === 0) return this.membership.size;
+        break;
+      case 'flags':
+        if (target.flags.length === 1) return this.membership.flagMembers(target.flags[0]!)?.size ?? 0;
+        break;
+      case 'groups':
+        if (target.groups.length === 1 && (!target.except || target.except.length === 0)) {
+          return this.membership.groupMembers(target.groups[0]!)?.size ?? 0;
+        }
+        break;
+      case 'ids':
+        if (target.ids.length === 1) return this.membership.member(target.ids[0]!) ? 1 : 0;
+        break;
+    }
+    return this.connectionsOf(target).length;
+  }
+
+  async flagOf(id: string): Promise<string | undefined> {
+    return this.membership.member(id)?.flag;
+  }
+
+  async groupsOf(id: string): Promise<string[]> {
+    const member = this.membership.member(id);
+    return member ? [...member.groups] : [];
+  }
+
+  async groups(): Promise<string[]> {
+    return [...this.membership.groupNames()];
+  }
+
+  async context(id: string): Promise<Record<string, unknown> | undefined> {
+    const member = this.membership.member(id);
+    return member ? { ...member.connection.context } : undefined;
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  /**
+   * The target's connections, each once, as a fresh array: a push then writes to a snapshot that
+   * listeners running meanwhile (a `sendFail` handler that leaves a group) cannot disturb.
+   */
+  connectionsOf(target: Target): Connection[] {
+    const membership = this.membership;
+    const out: Connection[] = [];
+    const walk = membership.nextWalk();
+    switch (target.type) {
+      case 'ids':
+        for (const id of target.ids) {
+          const member = membership.member(id);
+          if (member) take(member, walk, out);
+        }
+        break;
+      case 'flags':
+        for (const flag of target.flags) {
+          const members = membership.flagMembers(flag);
+          if (members) for (const member of members) take(member, walk, out);
+        }
+        break;
+      case 'groups':
+        this.markExcept(target.except, walk);
+        for (const group of target.groups) {
+          const members = membership.groupMembers(group);
+          if (members) for (const member of members) take(member, walk, out);
+        }
+        break;
+      case 'all':
+        this.markExcept(target.except, walk);
+        for (const member of membership.all()) take(member, walk, out);
+        break;
+    }
+    return out;
+  }
+
+  /** Marks the excepted ones as taken, so the walk passes them by. */
+  private markExcept(except: readonly string[] | undefined, walk: number): void {
+    if (!except) return;
+    for (const id of except) {
+      const member = this.membership.member(id);
+      if (member) member.mark = walk;
+    }
+  }
+}
+
+/** Adds a member not yet reached by this walk. */
+function take(member: Member, walk: number, out: Connection[]): void {
+  if (member.mark === walk) return;
+  member.mark = walk;
+  out.push(member.connection);
+}

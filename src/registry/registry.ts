@@ -1,0 +1,278 @@
+import type { Connection } from '../connection/connection.js';
+import { InvalidArgumentError } from '../errors.js';
+import { TypedEmitter } from '../util/typed-emitter.js';
+import { oneOfOption } from '../util/validate.js';
+import type { AdapterInit, Payload, RegistryAdapter, SlowTargetPolicy, Target } from './adapter.js';
+import { exceptList, idList, idOf, nameList, nameOf, type ConnectionRef, type OneOrMany } from './arguments.js';
+import type { RegistryEvents } from './events.js';
+import { LocalAdapter } from './local-adapter.js';
+
+export interface RegistryOptions {
+  /**
+   * What a push does with a target whose send queue is over its `maxSendBufferSize` (a peer that
+   * stopped reading): `'drop'` leaves it out of that message (the core's `sendFail`, code
+   * `bufferFull`); `'close'` also destroys it (reason `limit`) so it stops holding memory. Either
+   * way the other targets get the message at once, and a `drop` event names the slow ones.
+   * @default 'drop'
+   */
+  slowTargetPolicy?: SlowTargetPolicy;
+  /**
+   * Makes the adapter that keeps membership and delivers pushes.
+   * @default (init) => new LocalAdapter(init): this process's connections only
+   */
+  adapter?: (init: AdapterInit) => RegistryAdapter;
+}
+
+export const REGISTRY_DEFAULTS = {
+  slowTargetPolicy: 'drop',
+} as const satisfies Required<Omit<RegistryOptions, 'adapter'>>;
+
+/** Options of a broadcast to groups or to everyone. */
+export interface BroadcastOptions {
+  /** Connections (or ids) left out, such as the sender. */
+  except?: OneOrMany<ConnectionRef>;
+}
+
+type ConnectionListener = (event: { connection: Connection }) => void;
+
+/** What a registry follows: a {@link Server} (or anything announcing connections the same way). */
+export interface RegistrySource {
+  connections(): Iterable<Connection>;
+  prependListener(name: 'establish' | 'close', listener: ConnectionListener): unknown;
+  removeListener(name: 'establish' | 'close', listener: ConnectionListener): unknown;
+}
+
+/**
+ * Who is connected, and push to them: to connections by id, to users by flag, to groups, to all.
+ *
+ * Follows a server: every connection of every endpoint (TCP, TLS, Unix, WebSocket) is registered
+ * when it is established and forgotten when it closes, flag, groups and all. A connection is
+ * bound to at most one flag (a user id; a user may have many connections) and may be in any
+ * number of groups. Every push and question returns a Promise, so that the same calls work
+ * unchanged when a cluster adapter reaches other processes; a push resolves to the number of
+ * connections the message was handed to, each target once however many routes lead to it.
+ *
+ * ```ts
+ * const registry = new Registry(server);
+ * server.on('establish', ({ connection }) => void registry.join(connection, 'lobby'));
+ * await registry.bind(connection, 'alice');
+ * await registry.sendByFlag('alice', 'hi');                                // every device of alice
+ * await registry.sendToGroup('lobby', 'alice is here', { except: connection });
+ * ```
+ *
+ * Arguments of the wrong type reject with `ERR_INVALID_ARGUMENT`; unknown ids, flags and groups
+ * are not errors: they reach no one.
+ */
+export class Registry extends TypedEmitter<RegistryEvents> {
+  readonly slowTargetPolicy: SlowTargetPolicy;
+  private readonly adapter: RegistryAdapter;
+  private source: RegistrySource | undefined;
+
+  constructor(server: RegistrySource, options: RegistryOptions = {}) {
+    super();
+    this.slowTargetPolicy = oneOfOption('slowTargetPolicy', options.slowTargetPolicy ?? REGISTRY_DEFAULTS.slowTargetPolicy, ['drop', 'close'] as const);
+    if (options.adapter !== undefined && typeof options.adapter !== 'function') {
+      throw new InvalidArgumentError('options.adapter', options.adapter, 'a function that makes a RegistryAdapter');
+    }
+    const init: AdapterInit = { slowTargetPolicy: this.slowTargetPolicy };
+    this.adapter = options.adapter ? options.adapter(init) : new LocalAdapter(init);
+    this.source = server;
+    // Prepended, so that the registry is up to date before any user listener of the same event:
+    // an `establish` listener can bind and join at once, a `close` listener sees the connection gone.
+    server.prependListener('establish', this.onEstablish);
+    server.prependListener('close', this.onClose);
+    for (const connection of server.connections()) if (connection.state === 'open') this.onEstablish({ connection });
+  }
+
+  /** Stops following the server and releases the adapter. Membership is forgotten. */
+  async dispose(): Promise<void> {
+    const source = this.source;
+    if (!source) return;
+    this.source = undefined;
+    source.removeListener('establish', this.onEstablish);
+    source.removeListener('close', this.onClose);
+    await this.adapter.dispose?.();
+  }
+
+  // ---- membership --------------------------------------------------------------------------
+
+  /** Binds a connection to a flag (a user id), moving it from any flag it had. False if unknown. */
+  async bind(connection: ConnectionRef, flag: string): Promise<boolean> {
+    return this.adapter.bind(idOf(connection, 'connection'), nameOf(flag, 'flag'));
+  }
+
+  /** Removes a connection's flag. False if unknown or unbound. */
+  async unbind(connection: ConnectionRef): Promise<boolean> {
+    return this.adapter.unbind(idOf(connection, 'connection'));
+  }
+
+  /** Adds a connection to one or more groups. False if the connection is unknown. */
+  async join(connection: ConnectionRef, groups: OneOrMany<string>): Promise<boolean> {
+    return this.adapter.join(idOf(connection, 'connection'), nameList(groups, 'groups'));
+  }
+
+  /** Removes a connection from one or more groups. False if the connection is unknown. */
+  async leave(connection: ConnectionRef, groups: OneOrMany<string>): Promise<boolean> {
+    return this.adapter.leave(idOf(connection, 'connection'), nameList(groups, 'groups'));
+  }
+
+  // ---- push --------------------------------------------------------------------------------
+
+  /** Sends a message to connections by id. Resolves to how many it was handed to. */
+  async send(ids: OneOrMany<ConnectionRef>, message: unknown): Promise<number> {
+    return this.push({ type: 'ids', ids: idList(ids, 'ids') }, { type: 'message', message });
+  }
+
+  /** Sends a message to every connection bound to these flags. */
+  async sendByFlag(flags: OneOrMany<string>, message: unknown): Promise<number> {
+    return this.push({ type: 'flags', flags: nameList(flags, 'flags') }, { type: 'message', message });
+  }
+
+  /** Sends a message to every member of these groups (each once), but those in `except`. */
+  async sendToGroup(groups: OneOrMany<string>, message: unknown, options: BroadcastOptions = {}): Promise<number> {
+    return this.push(groupTarget(groups, options), { type: 'message', message });
+  }
+
+  /** Sends a message to every connection, but those in `except`. */
+  async sendToAll(message: unknown, options: BroadcastOptions = {}): Promise<number> {
+    return this.push(allTarget(options), { type: 'message', message });
+  }
+
+  /** {@link send} with bytes that skip the codec (still framed by a transport that must, like WebSocket). */
+  async sendRaw(ids: OneOrMany<ConnectionRef>, data: RawData): Promise<number> {
+    return this.push({ type: 'ids', ids: idList(ids, 'ids') }, rawPayload(data));
+  }
+
+  async sendRawByFlag(flags: OneOrMany<string>, data: RawData): Promise<number> {
+    return this.push({ type: 'flags', flags: nameList(flags, 'flags') }, rawPayload(data));
+  }
+
+  async sendRawToGroup(groups: OneOrMany<string>, data: RawData, options: BroadcastOptions = {}): Promise<number> {
+    return this.push(groupTarget(groups, options), rawPayload(data));
+  }
+
+  async sendRawToAll(data: RawData, options: BroadcastOptions = {}): Promise<number> {
+    return this.push(allTarget(options), rawPayload(data));
+  }
+
+  /** Closes connections gracefully, after `finalMessage` if given. Resolves to how many. */
+  async close(ids: OneOrMany<ConnectionRef>, finalMessage?: unknown): Promise<number> {
+    return this.adapter.close({ type: 'ids', ids: idList(ids, 'ids') }, finalMessage);
+  }
+
+  /** Closes every connection bound to these flags (logging a user out everywhere). */
+  async closeByFlag(flags: OneOrMany<string>, finalMessage?: unknown): Promise<number> {
+    return this.adapter.close({ type: 'flags', flags: nameList(flags, 'flags') }, finalMessage);
+  }
+
+  // ---- questions ---------------------------------------------------------------------------
+
+  /** Whether this connection id is registered (established and not yet closed). */
+  async exists(id: ConnectionRef): Promise<boolean> {
+    return (await this.adapter.count({ type: 'ids', ids: [idOf(id, 'id')] })) > 0;
+  }
+
+  /** Whether any connection is bound to this flag (the user is online). */
+  async flagExists(flag: string): Promise<boolean> {
+    return (await this.adapter.count({ type: 'flags', flags: [nameOf(flag, 'flag')] })) > 0;
+  }
+
+  /** Ids of every registered connection. */
+  async connections(): Promise<string[]> {
+    return this.adapter.ids({ type: 'all' });
+  }
+
+  async connectionCount(): Promise<number> {
+    return this.adapter.count({ type: 'all' });
+  }
+
+  /** Ids of the connections bound to these flags. */
+  async flagConnections(flags: OneOrMany<string>): Promise<string[]> {
+    return this.adapter.ids({ type: 'flags', flags: nameList(flags, 'flags') });
+  }
+
+  async flagCount(flags: OneOrMany<string>): Promise<number> {
+    return this.adapter.count({ type: 'flags', flags: nameList(flags, 'flags') });
+  }
+
+  /** Ids of the members of these groups (each once). */
+  async groupConnections(groups: OneOrMany<string>): Promise<string[]> {
+    return this.adapter.ids({ type: 'groups', groups: nameList(groups, 'groups') });
+  }
+
+  async groupCount(groups: OneOrMany<string>): Promise<number> {
+    return this.adapter.count({ type: 'groups', groups: nameList(groups, 'groups') });
+  }
+
+  /** The flag a connection is bound to, if any. */
+  async flagOf(id: ConnectionRef): Promise<string | undefined> {
+    return this.adapter.flagOf(idOf(id, 'id'));
+  }
+
+  /** The groups a connection is in (empty for an unknown id). */
+  async groupsOf(id: ConnectionRef): Promise<string[]> {
+    return this.adapter.groupsOf(idOf(id, 'id'));
+  }
+
+  /** Every group with at least one member. */
+  async groups(): Promise<string[]> {
+    return this.adapter.groups();
+  }
+
+  /**
+   * A copy of a connection's context (`connection.context`, the application's data on it), or
+   * undefined if the id is unknown. A copy is what a remote process could answer too; change it
+   * with {@link updateContext}, or directly on a Connection you hold.
+   */
+  async context(id: ConnectionRef): Promise<Record<string, unknown> | undefined> {
+    return this.adapter.context(idOf(id, 'id'));
+  }
+
+  /** Merges `patch` into a connection's context. False if the id is unknown. */
+  async updateContext(id: ConnectionRef, patch: Readonly<Record<string, unknown>>): Promise<boolean> {
+    if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
+      throw new InvalidArgumentError('patch', patch, 'an object');
+    }
+    return this.adapter.updateContext(idOf(id, 'id'), patch);
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  private async push(target: Target, payload: Payload): Promise<number> {
+    const result = await this.adapter.push(target, payload);
+    if (result.dropped.length > 0) {
+      this.emit('drop', { delivered: result.delivered, ids: result.dropped, policy: this.slowTargetPolicy });
+    }
+    return result.delivered;
+  }
+
+  private readonly onEstablish = ({ connection }: { connection: Connection }): void => {
+    this.adapter.register(connection);
+    this.emit('register', { connection });
+  };
+
+  private readonly onClose = ({ connection }: { connection: Connection }): void => {
+    const holdings = this.adapter.unregister(connection);
+    if (holdings) this.emit('unregister', { connection, flag: holdings.flag, groups: holdings.groups });
+  };
+}
+
+/** Bytes for a raw push. */
+export type RawData = Buffer | Uint8Array | string;
+
+function rawPayload(data: unknown): Payload {
+  if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
+    throw new InvalidArgumentError('data', data, 'a Buffer, Uint8Array or string');
+  }
+  return { type: 'raw', data };
+}
+
+function groupTarget(groups: unknown, options: BroadcastOptions): Target {
+  const except = exceptList(options.except);
+  return { type: 'groups', groups: nameList(groups, 'groups'), ...(except ? { except } : {}) };
+}
+
+function allTarget(options: BroadcastOptions): Target {
+  const except = exceptList(options.except);
+  return except ? { type: 'all', except } : { type: 'all' };
+}
