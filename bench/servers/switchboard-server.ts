@@ -1,0 +1,36 @@
+// Switchboard's bench server: DESIGN.md's benchmark protocol on any transport, written the way
+// a user would write it with the public API: echo with connection.send, broadcast with the
+// registry's sendToAll (encoded once, written to every connection, coalesced per turn).
+import { Registry, Server, type EndpointOptions } from '../../src/index.js';
+import { announceReady, parseServerArgs } from './server-args.js';
+
+const args = parseServerArgs(process.argv.slice(2), ['tcp', 'tls', 'unix']);
+const BROADCAST = 0x42; // 'B'
+
+function endpointFor(): EndpointOptions {
+  switch (args.transport) {
+    case 'unix':
+      return { transport: 'unix', path: args.path, backlog: 4096 };
+    case 'tls':
+      return { transport: 'tls', host: args.host, port: args.port, backlog: 4096, tls: { key: args.key!, cert: args.cert! } };
+    default:
+      return { transport: 'tcp', host: args.host, port: args.port, backlog: 4096 };
+  }
+}
+
+const server = new Server({ endpoints: [endpointFor()], limits: { maxSendBufferSize: 64 * 1024 * 1024 } });
+const registry = new Registry(server);
+
+server.on('message', ({ connection, message }) => {
+  const payload = message as Buffer;
+  if (payload[0] === BROADCAST) void registry.sendToAll(payload);
+  else connection.send(payload);
+});
+
+server.start().then(announceReady, (error: Error) => {
+  process.stderr.write(`switchboard-server: ${error.message}\n`);
+  process.exit(1);
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => void server.stop({ timeout: 1000 }).then(() => process.exit(0)));
+}
