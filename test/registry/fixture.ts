@@ -37,20 +37,32 @@ export class Fixture {
   async connect(count: number, to: { port: number } | { path: string } = { port: this.port }): Promise<RawPeer[]> {
     const want = this.registered + count;
     const peers: RawPeer[] = [];
-    for (let i = 0; i < count; i++) peers.push(new RawPeer('path' in to ? to : { port: to.port }));
-    await Promise.all(peers.map((peer) => peer.connected()));
-    await until(() => this.registered >= want, 5000, `${want} registered connections`);
+    // In batches, each accepted before the next: connects that overflow the listen backlog (511)
+    // are dropped by the kernel and retried a second later.
+    for (let start = 0; start < count; start += 100) {
+      const batch: RawPeer[] = [];
+      for (let i = start; i < Math.min(count, start + 100); i++) batch.push(new RawPeer('path' in to ? to : { port: to.port }));
+      await Promise.all(batch.map((peer) => peer.connected()));
+      peers.push(...batch);
+      const batchWant = want - count + peers.length;
+      await until(() => this.registered >= batchWant, 5000, `${batchWant} registered connections`);
+    }
     this.peers.push(...peers);
     return peers;
   }
 
   /** The server-side connection of a TCP peer (matched by port). */
   connectionOf(peer: RawPeer): Connection {
-    for (const connection of this.server.connections()) {
-      if (connection.remotePort === peer.socket.localPort && connection.transport !== 'unix') return connection;
+    let connection = this.byPort.get(peer.socket.localPort ?? -1);
+    if (!connection || connection.state === 'closed') {
+      this.byPort.clear();
+      for (const c of this.server.connections()) if (c.remotePort !== undefined) this.byPort.set(c.remotePort, c);
+      connection = this.byPort.get(peer.socket.localPort ?? -1);
     }
-    throw new Error(`no server connection for peer port ${peer.socket.localPort}`);
+    if (!connection) throw new Error(`no server connection for peer port ${peer.socket.localPort}`);
+    return connection;
   }
+  private readonly byPort = new Map<number, Connection>();
 
   async stop(): Promise<void> {
     for (const peer of this.peers) peer.socket.destroy();

@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import { LengthFieldCodec, LineCodec } from '../../src/codec/index.js';
+import type { Codec } from '../../src/codec/codec.js';
+import { ErrorCode, type Connection, type DropEvent, type SwitchboardError } from '../../src/index.js';
+import type { RawPeer } from '../helpers/raw-peer.js';
+import { until } from '../helpers/wait.js';
+import { Fixture } from './fixture.js';
+
+const settle = (ms = 30): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A codec that counts its encodings. */
+function counting<M>(codec: Codec<M>): Codec<M> & { encodes: number } {
+  const counted = {
+    name: codec.name,
+    maxFrameBytes: codec.maxFrameBytes,
+    encodes: 0,
+    createDecoder: () => codec.createDecoder(),
+    encode(message: M): Buffer {
+      counted.encodes++;
+      return codec.encode(message);
+    },
+  };
+  return counted;
+}
+
+let fixture: Fixture | undefined;
+afterEach(async () => {
+  await fixture?.stop();
+  fixture = undefined;
+});
+
+/** A server with a length-field endpoint and a line endpoint, `each` peers on both, all in group 'g'. */
+async function mixed(each: number): Promise<{ lengthCodec: ReturnType<typeof counting>; lineCodec: ReturnType<typeof counting>; lengthPeers: RawPeer[]; linePeers: RawPeer[] }> {
+  const lengthCodec = counting(new LengthFieldCodec() as Codec);
+  const lineCodec = counting(new LineCodec() as Codec);
+  fixture = await Fixture.start({
+    endpoints: [
+      { transport: 'tcp', host: '127.0.0.1', port: 0, codec: lengthCodec },
+      { transport: 'tcp', host: '127.0.0.1', port: 0, codec: lineCodec },
+    ],
+  });
+  const linePort = (fixture.server.addresses()[1] as { port: number }).port;
+  const lengthPeers = await fixture.connect(each);
+  const linePeers = await fixture.connect(each, { port: linePort });
+  for (const connection of fixture.server.connections()) await fixture.registry.join(connection, 'g');
+  return { lengthCodec, lineCodec, lengthPeers, linePeers };
+}
+
+describe('broadcast', () => {
+  it('encodes once per distinct encoder among the targets and frames each member by its own codec', async () => {
+    const { lengthCodec, lineCodec, lengthPeers, linePeers } = await mixed(5);
+    assert.equal(await fixture!.registry.sendToGroup('g', 'hello'), 10);
+    assert.equal(lengthCodec.encodes, 1);
+    assert.equal(lineCodec.encodes, 1);
+    assert.equal(await fixture!.registry.sendToAll('again'), 10);
+    assert.equal(lengthCodec.encodes, 2);
+    assert.equal(lineCodec.encodes, 2);
+    await until(() => linePeers.every((peer) => peer.received.toString() === 'hello\nagain\n'), 2000, 'lines');
+    await until(() => lengthPeers.every((peer) => peer.frames().length === 2), 2000, 'frames');
+    for (const peer of lengthPeers) assert.deepEqual(peer.frames(), ['hello', 'again']);
+  });
+
+  it('a message that cannot be encoded for some targets rejects and reaches no one', async () => {
+    const { lengthCodec, lineCodec, lengthPeers, linePeers } = await mixed(2);
+    // Fine for a length field; a line cannot hold a newline.
+    await assert.rejects(fixture!.registry.sendToGroup('g', 'two\nlines'), (error: SwitchboardError) => error.code === ErrorCode.InvalidMessage);
+    assert.equal(lengthCodec.encodes + lineCodec.encodes, 2);
+    await settle();
+    for (const peer of [...lengthPeers, ...linePeers]) assert.equal(peer.received.length, 0);
+  });
+
+  it('a connection that closes during a broadcast loses only its own copy; counts stay exact', async () => {
+    fixture = await Fixture.start();
+    const { registry, server } = fixture;
+    const peers = await fixture.connect(10);
+    const members = peers.map((peer) => fixture!.connectionOf(peer));
+    for (const connection of members) await registry.join(connection, 'room');
+    const [, , closedBefore, , slow, , closedDuring, leavesDuring] = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => members[i]!) as Connection[];
+
+    closedBefore!.destroy(); // closing, but its `close` event (and unregistering) comes later
+    slow!.setLimits({ maxSendBufferSize: 1 });
+    slow!.send('queued first'); // now over its limit until the next flush
+    server.on('sendFail', ({ connection, code }) => {
+      // Runs inside the broadcast loop: the registry must cope with membership changing under it.
+      if (connection === slow && code === 'bufferFull') {
+        closedDuring!.close();
+        void registry.leave(leavesDuring!, 'room');
+      }
+    });
+    const drops: DropEvent[] = [];
+    registry.on('drop', (event) => drops.push(event));
+
+    assert.equal(await registry.sendToGroup('room', 'news'), 7);
+    assert.deepEqual(drops, [{ delivered: 7, ids: [slow!.id], policy: 'drop' }]);
+
+    const expectNews = [0, 1, 3, 5, 7, 8, 9];
+    await until(() => expectNews.every((i) => peers[i]!.frames().includes('news')), 3000, 'the news');
+    await until(() => peers[2]!.closed && peers[6]!.closed, 3000, 'closed peers');
+    await settle();
+    peers.forEach((peer, i) => {
+      const news = peer.frames().filter((frame) => frame === 'news').length;
+      assert.equal(news, expectNews.includes(i) ? 1 : 0, `peer ${i}`);
+    });
+    assert.deepEqual(peers[4]!.frames(), ['queued first'], 'the slow one kept its earlier message, missed this one');
+    assert.equal(slow!.state, 'open', "policy 'drop' leaves it open");
+  });
+});
