@@ -1,12 +1,9 @@
 // The public API of Switchboard: what this file exports is promised, nothing else.
 
-export { ErrorCode, SwitchboardError, DecodeError, FrameTooLargeError, CorruptFrameError, InvalidOptionError, InvalidArgumentError, ConnectError } from './errors.js';
+export { ErrorCode, SwitchboardError, DecodeError, FrameTooLargeError, CorruptFrameError, InvalidOptionError, InvalidArgumentError, InvalidMessageError, ConnectError } from './errors.js';
 
-// codec
-export type { Codec, Decoder, CodecOptions } from './codec/codec.js';
-export { DEFAULT_MAX_FRAME_BYTES } from './codec/codec.js';
-export { ChunkList } from './codec/chunk-list.js';
-export { LengthFieldCodec, LENGTH_FIELD_DEFAULTS, type LengthFieldCodecOptions } from './codec/length-field-codec.js';
+// codec: src/codec/index.ts is itself an explicit list
+export * from './codec/index.js';
 
 // connection
 export { Connection, ConnectionState, DEFAULT_CLOSE_TIMEOUT, type TransportName } from './connection/connection.js';
