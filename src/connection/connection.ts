@@ -343,11 +343,15 @@ export class Connection extends TypedEmitter<ConnectionEvents> implements Flusha
     this.destroyWith(error ? 'error' : 'local', error);
   }
 
-  /** For servers and heartbeats: a graceful close with a given reason. */
-  closeGracefully(reason: CloseReason, finalMessage?: unknown): void {
+  /**
+   * For servers and heartbeats: a graceful close with a given reason (and the error behind it,
+   * for transports that say goodbye even on errors: WebSocket's close frame with 1002, 1009, ...).
+   */
+  closeGracefully(reason: CloseReason, finalMessage?: unknown, error?: SwitchboardError): void {
     if (this.stateNow === 'closing' || this.stateNow === 'closed') return;
     if (finalMessage !== undefined) this.send(finalMessage);
     this.closeReason ??= reason;
+    if (error && !this.closeError) this.closeError = error;
     this.stateNow = 'closing';
     this.writeGoodbye(finalMessage);
     this.flush();
