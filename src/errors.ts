@@ -19,17 +19,13 @@ export const ErrorCode = {
   ListenFailed: 'ERR_LISTEN_FAILED',
   BadTlsMaterial: 'ERR_BAD_TLS_MATERIAL',
   AlreadyStarted: 'ERR_ALREADY_STARTED',
-  NotStarted: 'ERR_NOT_STARTED',
-  StopTimeout: 'ERR_STOP_TIMEOUT',
   // connection
   ReceiveBufferFull: 'ERR_RECEIVE_BUFFER_FULL',
   SendBufferFull: 'ERR_SEND_BUFFER_FULL',
-  RemoteClosed: 'ERR_REMOTE_CLOSED',
   ConnectionError: 'ERR_CONNECTION',
   TlsHandshake: 'ERR_TLS_HANDSHAKE',
   HandshakeTimeout: 'ERR_HANDSHAKE_TIMEOUT',
   HandlerFailed: 'ERR_HANDLER_FAILED',
-  TooManyConnections: 'ERR_TOO_MANY_CONNECTIONS',
   // client
   OpenFailed: 'ERR_OPEN_FAILED',
   ConnectFailed: 'ERR_CONNECT_FAILED',
