@@ -1,7 +1,7 @@
 import type { Codec } from '../codec/codec.js';
 import { LengthFieldCodec } from '../codec/length-field-codec.js';
 import { DEFAULT_CLOSE_TIMEOUT, type Connection, type ConnectionOwner } from '../connection/connection.js';
-import type { ConnectionEvents, SendFailEvent } from '../connection/events.js';
+import { ConnectionEvent, type ConnectionEvents, type SendFailEvent } from '../connection/events.js';
 import { resolveLimits, type ConnectionLimits } from '../connection/limits.js';
 import { ConnectError, ErrorCode, SwitchboardError } from '../errors.js';
 import type { StreamTarget } from '../transport/dial.js';
@@ -71,14 +71,7 @@ export const ClientEvent = {
   OpenFail: 'openFail',
   ConnectFail: 'connectFail',
   Reconnect: 'reconnect',
-  Establish: 'establish',
-  Message: 'message',
-  Close: 'close',
-  ReceiveBufferFull: 'receiveBufferFull',
-  DecodeFail: 'decodeFail',
-  SendBufferFull: 'sendBufferFull',
-  SendBufferDrain: 'sendBufferDrain',
-  SendFail: 'sendFail',
+  ...ConnectionEvent,
 } as const satisfies Record<string, keyof ClientEvents>;
 
 type ClientState = 'idle' | 'connecting' | 'open' | 'waiting' | 'closed';

@@ -1,5 +1,5 @@
 import type { Connection } from '../connection/connection.js';
-import type { ConnectionEvents } from '../connection/events.js';
+import { ConnectionEvent, type ConnectionEvents } from '../connection/events.js';
 import type { ListeningAddress } from '../transport/endpoint.js';
 import type { Server } from './server.js';
 
@@ -26,17 +26,11 @@ export interface ServerEvents extends ConnectionEvents {
   reject: RejectEvent;
 }
 
+/** The familiar names: the server's own events and every connection event. */
 export const ServerEvent = {
   Start: 'start',
   Stop: 'stop',
   Accept: 'accept',
   Reject: 'reject',
-  Establish: 'establish',
-  Message: 'message',
-  Close: 'close',
-  ReceiveBufferFull: 'receiveBufferFull',
-  DecodeFail: 'decodeFail',
-  SendBufferFull: 'sendBufferFull',
-  SendBufferDrain: 'sendBufferDrain',
-  SendFail: 'sendFail',
+  ...ConnectionEvent,
 } as const satisfies Record<string, keyof ServerEvents>;
