@@ -5,11 +5,13 @@ import { ConnectionEvent, type ConnectionEvents, type SendFailEvent } from '../c
 import { resolveLimits, type ConnectionLimits } from '../connection/limits.js';
 import { ConnectError, ErrorCode, SwitchboardError } from '../errors.js';
 import type { StreamTarget } from '../transport/dial.js';
+import type { WebSocketTarget } from '../transport/websocket/websocket-dial.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { integerOption } from '../util/validate.js';
 import { Backoff, type ReconnectOptions } from './backoff.js';
 import { StreamClientTransport, type ClientTransport } from './client-transport.js';
+import { WebSocketClientTransport } from './websocket-client-transport.js';
 import { OfflineQueue, type OfflineQueueOptions } from './offline-queue.js';
 
 export interface ClientCommonOptions {
@@ -30,10 +32,10 @@ export interface ClientCommonOptions {
   /** Random source of the backoff jitter (for tests). @default Math.random */
   random?: () => number;
   /** A transport of your own (the WebSocket module passes its own). */
-  transport?: ClientTransport | StreamTarget['transport'];
+  transport?: ClientTransport | StreamTarget['transport'] | WebSocketTarget['transport'];
 }
 
-export type ClientOptions = StreamTarget & ClientCommonOptions;
+export type ClientOptions = (StreamTarget | WebSocketTarget) & ClientCommonOptions;
 
 export const CLIENT_DEFAULTS = { connectTimeout: 10_000, closeTimeout: DEFAULT_CLOSE_TIMEOUT } as const;
 
@@ -99,14 +101,20 @@ export class Client extends TypedEmitter<ClientEvents> implements ConnectionOwne
 
   constructor(options: ClientOptions) {
     super({ captureRejections: true });
-    this.codec = options.codec ?? new LengthFieldCodec();
     this.clock = options.clock ?? systemClock;
     this.limits = resolveLimits(options.limits);
     this.connectTimeout = integerOption('connectTimeout', options.connectTimeout ?? CLIENT_DEFAULTS.connectTimeout, 1);
     this.closeTimeout = integerOption('closeTimeout', options.closeTimeout ?? CLIENT_DEFAULTS.closeTimeout, 0);
     this.backoff = options.reconnect ? new Backoff(options.reconnect === true ? {} : options.reconnect, options.random) : undefined;
     this.offline = new OfflineQueue(options.offlineQueue);
-    this.transport = typeof options.transport === 'object' ? options.transport : new StreamClientTransport(options);
+    this.transport =
+      typeof options.transport === 'object'
+        ? options.transport
+        : options.transport === 'ws' || options.transport === 'wss'
+          ? new WebSocketClientTransport(options as WebSocketTarget & ClientCommonOptions)
+          : new StreamClientTransport(options as StreamTarget);
+    // A WebSocket client's codec is its message codec (the `codec` option is refused there).
+    this.codec = this.transport instanceof WebSocketClientTransport ? this.transport.codec : options.codec ?? new LengthFieldCodec();
   }
 
   get state(): ClientState {

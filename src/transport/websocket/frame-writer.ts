@@ -1,0 +1,76 @@
+import { applyMask } from './mask.js';
+import { CloseCode, Opcode } from './constants.js';
+
+/**
+ * Writes whole WebSocket frames (RFC 6455 §5.2): header and payload in one Buffer, so that a
+ * frame is one write and a broadcast frame can be handed to many sockets as is.
+ *
+ * ```text
+ *  0                   1                   2                   3
+ *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ * +-+-+-+-+-------+-+-------------+-------------------------------+
+ * |F|R|R|R| opcode|M| Payload len |    Extended payload length    |
+ * |I|S|S|S|  (4)  |A|     (7)     |             (16/64)           |
+ * |N|V|V|V|       |S|             |   (if payload len==126/127)   |
+ * | |1|2|3|       |K|             |                               |
+ * +-+-+-+-+-------+-+-------------+ - - - - - - - - - - - - - - - +
+ * |     Extended payload length continued, if payload len == 127  |
+ * + - - - - - - - - - - - - - - - +-------------------------------+
+ * |                               | Masking-key, if MASK set to 1 |
+ * +-------------------------------+-------------------------------+
+ * | Masking-key (continued)       |          Payload Data         |
+ * +-------------------------------- - - - - - - - - - - - - - - - +
+ * ```
+ *
+ * Frames written here always have FIN set and no RSV bits: messages are never fragmented on
+ * output and never compressed (so that one encoding serves every connection).
+ */
+export function writeFrame(opcode: number, payload: string | Uint8Array, mask?: Uint8Array): Buffer {
+  const isText = typeof payload === 'string';
+  const length = isText ? Buffer.byteLength(payload) : payload.length;
+  const lengthBytes = length < 126 ? 0 : length < 65536 ? 2 : 8;
+  const headerBytes = 2 + lengthBytes + (mask ? 4 : 0);
+  const frame = Buffer.allocUnsafe(headerBytes + length);
+  frame[0] = 0x80 | opcode;
+  if (lengthBytes === 0) {
+    frame[1] = length;
+  } else if (lengthBytes === 2) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeUInt32BE(Math.floor(length / 0x100000000), 2);
+    frame.writeUInt32BE(length >>> 0, 6);
+  }
+  if (isText) frame.write(payload, headerBytes, length, 'utf8');
+  else frame.set(payload, headerBytes);
+  if (mask) {
+    frame[1] |= 0x80;
+    frame.set(mask, 2 + lengthBytes);
+    applyMask(frame.subarray(headerBytes), mask);
+  }
+  return frame;
+}
+
+/** A close frame with a code and a reason (cut to fit the 125-byte control payload). */
+export function writeCloseFrame(code: number | undefined, reason: string, mask?: Uint8Array): Buffer {
+  if (code === undefined || code === CloseCode.NoStatus) return writeFrame(Opcode.Close, EMPTY, mask);
+  let text: Buffer = Buffer.from(reason);
+  if (text.length > 123) text = truncateUtf8(text, 123);
+  const payload = Buffer.allocUnsafe(2 + text.length);
+  payload.writeUInt16BE(code, 0);
+  text.copy(payload, 2);
+  return writeFrame(Opcode.Close, payload, mask);
+}
+
+/** Cuts UTF-8 bytes to at most `max` without splitting a character. */
+function truncateUtf8(bytes: Buffer, max: number): Buffer {
+  let end = max;
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end);
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** An empty, unmasked ping: what a server's heartbeat sends. */
+export const SERVER_PING_FRAME = writeFrame(Opcode.Ping, EMPTY);

@@ -1,0 +1,329 @@
+import { createServer as createHttpServer, STATUS_CODES, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { TLSSocket } from 'node:tls';
+import { DEFAULT_MESSAGE_CODEC, type MessageCodec } from '../../codec/message-codec.js';
+import { ErrorCode, HandshakeRefusedError, InvalidOptionError, SwitchboardError, asError } from '../../errors.js';
+import type { Clock, TimerHandle } from '../../util/clock.js';
+import { booleanOption, integerOption } from '../../util/validate.js';
+import { describeAddress, type ListeningAddress } from '../endpoint.js';
+import { listenError } from '../listen-error.js';
+import type { Listener, ListenerHooks } from '../listener.js';
+import { secureContextFor } from '../tls-material.js';
+import { checkUpgrade, httpRefusal, isRefusal, switchingProtocols, type UpgradeRequest } from './handshake.js';
+import { endWith, UpgradeDispatcher, type UpgradeRoute } from './upgrade-dispatcher.js';
+import { WebSocketConnection } from './websocket-connection.js';
+import { WEBSOCKET_DEFAULTS, type HandshakeDecision, type PerMessageDeflateSettings, type WebSocketEndpoint } from './websocket-endpoint.js';
+import { extension, PerMessageDeflate, type PerMessageDeflateInstance } from './ws-library.js';
+
+/** A socket whose handshake has not finished: its deadline, and its connection once upgraded. */
+interface Pending {
+  timer: TimerHandle;
+  connection?: WebSocketConnection;
+}
+
+/**
+ * A WebSocket endpoint: an HTTP(S) server of its own, or a path on the application's server.
+ * Upgrade requests are checked, admitted against the server's connection limits, passed to the
+ * handshake hook and answered; connections are {@link WebSocketConnection}s.
+ */
+export class WebSocketListener implements Listener, UpgradeRoute {
+  private http: HttpServer | undefined;
+  private clock: Clock | undefined;
+  private readonly owned: boolean;
+  private readonly path: string;
+  private readonly messageCodec: MessageCodec;
+  private readonly handshakeTimeout: number;
+  private readonly maxHeaders: number;
+  private readonly deflate: PerMessageDeflateSettings | undefined;
+  private readonly pending = new Map<Duplex, Pending>();
+  private attached = false;
+
+  constructor(
+    readonly endpoint: WebSocketEndpoint,
+    private readonly hooks: ListenerHooks,
+  ) {
+    const e = endpoint;
+    this.owned = e.server === undefined;
+    this.path = e.path ?? WEBSOCKET_DEFAULTS.path;
+    if (typeof this.path !== 'string' || !this.path.startsWith('/') || /[?#\s]/.test(this.path)) {
+      throw new InvalidOptionError('path', e.path, "a path starting with '/' without query or spaces");
+    }
+    this.messageCodec = e.messageCodec ?? DEFAULT_MESSAGE_CODEC;
+    if (typeof this.messageCodec?.decode !== 'function' || typeof this.messageCodec.encode !== 'function') {
+      throw new InvalidOptionError('messageCodec', e.messageCodec, 'a MessageCodec (decode and encode)');
+    }
+    if ((e as { codec?: unknown }).codec !== undefined) {
+      throw new InvalidOptionError('codec', 'a codec', 'absent on a WebSocket endpoint (use messageCodec)');
+    }
+    this.handshakeTimeout = integerOption('handshakeTimeout', e.handshakeTimeout ?? WEBSOCKET_DEFAULTS.handshakeTimeout, 1);
+    this.maxHeaders = integerOption('maxHeaders', e.maxHeaders ?? WEBSOCKET_DEFAULTS.maxHeaders, 1);
+    if (e.allowedOrigins !== undefined && (!Array.isArray(e.allowedOrigins) || e.allowedOrigins.some((o) => typeof o !== 'string'))) {
+      throw new InvalidOptionError('allowedOrigins', e.allowedOrigins, 'an array of origins such as "https://example.com"');
+    }
+    if (e.protocols !== undefined && (!Array.isArray(e.protocols) || e.protocols.some((p) => typeof p !== 'string' || p === ''))) {
+      throw new InvalidOptionError('protocols', e.protocols, 'an array of subprotocol names');
+    }
+    if (e.handshake !== undefined && typeof e.handshake !== 'function') throw new InvalidOptionError('handshake', e.handshake, 'a function');
+    const deflate = e.perMessageDeflate ?? WEBSOCKET_DEFAULTS.perMessageDeflate;
+    if (typeof deflate === 'object' && deflate !== null) {
+      if (deflate.clientNoContextTakeover !== undefined) booleanOption('perMessageDeflate.clientNoContextTakeover', deflate.clientNoContextTakeover);
+      if (deflate.clientMaxWindowBits !== undefined) integerOption('perMessageDeflate.clientMaxWindowBits', deflate.clientMaxWindowBits, 8, 15);
+      this.deflate = deflate;
+    } else {
+      this.deflate = booleanOption('perMessageDeflate', deflate) ? {} : undefined;
+    }
+    if (this.owned) {
+      const own = e as Extract<WebSocketEndpoint, { port: number }>;
+      integerOption('port', own.port, 0, 65535);
+      integerOption('maxHeaderSize', own.maxHeaderSize ?? WEBSOCKET_DEFAULTS.maxHeaderSize, 1024);
+      if (e.transport === 'wss' && !own.tls) throw new InvalidOptionError('tls', own.tls, "key material for a 'wss' endpoint");
+    } else if (typeof e.server?.on !== 'function') {
+      throw new InvalidOptionError('server', e.server, 'a node:http or node:https server');
+    }
+  }
+
+  async listen(): Promise<void> {
+    // connectionInit() also draws a connection id; this one is never used, which only leaves a gap.
+    this.clock = this.hooks.connectionInit().clock;
+    const endpoint = this.endpoint;
+    if (endpoint.server !== undefined) {
+      this.http = endpoint.server as HttpServer;
+      UpgradeDispatcher.of(this.http).add(this.path, this);
+      this.attached = true;
+      return;
+    }
+    const where = this.describe(endpoint.host ?? '0.0.0.0', endpoint.port);
+    const maxHeaderSize = endpoint.maxHeaderSize ?? WEBSOCKET_DEFAULTS.maxHeaderSize;
+    const http: HttpServer =
+      endpoint.transport === 'wss'
+        ? (createHttpsServer({ secureContext: secureContextFor(endpoint.tls!, where), maxHeaderSize, handshakeTimeout: this.handshakeTimeout }) as unknown as HttpServer)
+        : createHttpServer({ maxHeaderSize });
+    http.maxHeadersCount = this.maxHeaders + 1;
+    http.on(endpoint.transport === 'wss' ? 'secureConnection' : 'connection', (socket: Socket) => this.accepted(socket));
+    http.on('request', (_request: IncomingMessage, response: ServerResponse) => {
+      response.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', Upgrade: 'websocket', Connection: 'close' });
+      response.end('this endpoint speaks WebSocket only');
+    });
+    http.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+      if (!socket.writable) {
+        socket.destroy();
+        return;
+      }
+      const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+      endWith(socket, httpRefusal(status, STATUS_CODES[status] ?? 'Bad Request'));
+    });
+    http.on('tlsClientError', () => undefined);
+    UpgradeDispatcher.of(http).add(this.path, this);
+    this.http = http;
+    this.attached = true;
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException): void => reject(listenError(error, where));
+      http.once('error', onError);
+      http.listen({ port: endpoint.port, backlog: endpoint.backlog ?? WEBSOCKET_DEFAULTS.backlog, ...(endpoint.host !== undefined ? { host: endpoint.host } : {}) }, () => {
+        http.off('error', onError);
+        resolve();
+      });
+    }).catch((error: unknown) => {
+      UpgradeDispatcher.of(http).remove(this.path, this);
+      this.attached = false;
+      throw error;
+    });
+    http.on('error', () => undefined);
+  }
+
+  close(): Promise<void> {
+    const http = this.http;
+    if (!http || !this.attached) return Promise.resolve();
+    this.attached = false;
+    UpgradeDispatcher.of(http).remove(this.path, this);
+    for (const [socket, pending] of this.pending) {
+      // Sockets still in the HTTP phase are this listener's; upgraded ones are the server's.
+      if (!pending.connection) {
+        this.clock!.clear(pending.timer);
+        socket.destroy();
+      }
+    }
+    // Closing the listening handle is immediate; close()'s callback would wait for every
+    // connection, and closing those is the server's job.
+    if (this.owned && http.listening) http.close();
+    return Promise.resolve();
+  }
+
+  address(): ListeningAddress | undefined {
+    const info = this.http?.address();
+    if (!info || typeof info === 'string') return undefined;
+    const address = info as AddressInfo;
+    return { transport: this.endpoint.transport, host: address.address, port: address.port, path: this.path };
+  }
+
+  private describe(host: string, port: number): string {
+    return describeAddress({ transport: this.endpoint.transport, host, port, path: this.path });
+  }
+
+  // ---- handshakes ------------------------------------------------------------------------
+
+  /** A socket on our own server: it has `handshakeTimeout` to finish the handshake (slowloris). */
+  private accepted(socket: Socket): void {
+    this.track(socket);
+  }
+
+  private track(socket: Duplex): Pending {
+    const clock = this.clock!;
+    const pending: Pending = {
+      timer: clock.setTimeout(() => this.timedOut(socket), this.handshakeTimeout),
+    };
+    pending.timer.unref?.();
+    this.pending.set(socket, pending);
+    socket.once('close', () => {
+      clock.clear(pending.timer);
+      this.pending.delete(socket);
+    });
+    return pending;
+  }
+
+  private timedOut(socket: Duplex): void {
+    const pending = this.pending.get(socket);
+    this.pending.delete(socket);
+    const error = new SwitchboardError(ErrorCode.HandshakeTimeout, `WebSocket handshake not finished within ${this.handshakeTimeout} ms`);
+    if (pending?.connection) pending.connection.destroyWith('error', error);
+    else socket.destroy();
+  }
+
+  private settled(socket: Duplex): void {
+    const pending = this.pending.get(socket);
+    if (!pending) return;
+    this.clock!.clear(pending.timer);
+    this.pending.delete(socket);
+  }
+
+  /** An upgrade request for this endpoint's path. */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const checked = checkUpgrade(request, { allowedOrigins: this.endpoint.allowedOrigins, maxHeaders: this.maxHeaders });
+    if (isRefusal(checked)) {
+      endWith(socket, httpRefusal(checked.status, checked.reason, checked.headers));
+      return;
+    }
+    const raw = socket as Socket;
+    if (!this.hooks.admit(raw.remoteAddress)) {
+      endWith(socket, httpRefusal(503, 'too many connections'));
+      return;
+    }
+    const pending = this.pending.get(socket) ?? this.track(socket);
+    const connection = new WebSocketConnection({
+      ...this.hooks.connectionInit(),
+      socket: raw,
+      transport: socket instanceof TLSSocket ? 'wss' : 'ws',
+      role: 'server',
+      messageCodec: this.messageCodec,
+      request: checked.info,
+      head,
+    });
+    pending.connection = connection;
+    this.hooks.accepted(connection);
+    if (connection.state !== 'connecting') return; // closed by an `accept` listener
+    const hook = this.endpoint.handshake;
+    if (!hook) {
+      this.decide(connection, socket, checked, undefined);
+      return;
+    }
+    let decision: ReturnType<typeof hook>;
+    try {
+      decision = hook({
+        ...checked.info,
+        remoteAddress: raw.remoteAddress,
+        remotePort: raw.remotePort,
+        protocols: checked.protocols,
+        connection,
+        request,
+      });
+    } catch (error) {
+      this.hookFailed(connection, socket, error);
+      return;
+    }
+    if (decision instanceof Promise || (typeof decision === 'object' && decision !== null && typeof (decision as { then?: unknown }).then === 'function')) {
+      (decision as Promise<HandshakeDecision | void>).then(
+        (value) => this.decide(connection, socket, checked, value),
+        (error: unknown) => this.hookFailed(connection, socket, error),
+      );
+    } else {
+      this.decide(connection, socket, checked, decision as HandshakeDecision | void);
+    }
+  }
+
+  private decide(connection: WebSocketConnection, socket: Duplex, upgrade: UpgradeRequest, decision: HandshakeDecision | void): void {
+    if (connection.state !== 'connecting') return; // timed out, or the server stopped meanwhile
+    if (decision !== undefined && decision !== null && decision.type === 'refuse') {
+      const status = Number.isInteger(decision.status) && decision.status >= 400 && decision.status <= 599 ? decision.status : 500;
+      const reason = decision.reason ?? STATUS_CODES[status] ?? 'refused';
+      let response: string;
+      try {
+        response = httpRefusal(status, reason, decision.headers);
+      } catch (error) {
+        this.hookFailed(connection, socket, error);
+        return;
+      }
+      this.settled(socket);
+      connection.refuseHandshake(response, 'local', new HandshakeRefusedError(status, `WebSocket handshake refused with ${status}: ${reason}`));
+      return;
+    }
+    if (decision !== undefined && decision !== null && decision.type !== 'accept') {
+      this.hookFailed(connection, socket, new TypeError(`handshake hook returned ${JSON.stringify(decision)}; expected { type: 'accept' | 'refuse' }`));
+      return;
+    }
+    let protocol = '';
+    if (decision?.protocol !== undefined) {
+      if (!upgrade.protocols.includes(decision.protocol)) {
+        this.hookFailed(connection, socket, new TypeError(`handshake hook chose subprotocol ${JSON.stringify(decision.protocol)}, which the client did not offer`));
+        return;
+      }
+      protocol = decision.protocol;
+    } else if (this.endpoint.protocols) {
+      protocol = this.endpoint.protocols.find((p) => upgrade.protocols.includes(p)) ?? '';
+    }
+    let deflate: PerMessageDeflateInstance | undefined;
+    let extensions = '';
+    const offers = upgrade.extensions[PerMessageDeflate.extensionName];
+    if (this.deflate && offers) {
+      deflate = new PerMessageDeflate({
+        isServer: true,
+        maxPayload: connection.limits.maxReceiveBufferSize,
+        ...(this.deflate.clientNoContextTakeover !== undefined ? { clientNoContextTakeover: this.deflate.clientNoContextTakeover } : {}),
+        ...(this.deflate.clientMaxWindowBits !== undefined ? { clientMaxWindowBits: this.deflate.clientMaxWindowBits } : {}),
+      });
+      try {
+        const params = deflate.accept(offers);
+        extensions = extension.format({ [PerMessageDeflate.extensionName]: [params] });
+      } catch {
+        this.settled(socket);
+        connection.refuseHandshake(
+          httpRefusal(400, 'invalid or unacceptable Sec-WebSocket-Extensions header'),
+          'error',
+          new HandshakeRefusedError(400, 'WebSocket handshake refused: unacceptable permessage-deflate offer'),
+        );
+        return;
+      }
+    }
+    let response: string;
+    try {
+      response = switchingProtocols(upgrade.key, protocol, extensions, decision?.headers);
+    } catch (error) {
+      this.hookFailed(connection, socket, error);
+      return;
+    }
+    if (decision?.context) Object.assign(connection.context, decision.context);
+    this.settled(socket);
+    connection.acceptHandshake(response, protocol, deflate);
+  }
+
+  private hookFailed(connection: WebSocketConnection, socket: Duplex, error: unknown): void {
+    if (connection.state !== 'connecting') return;
+    this.settled(socket);
+    connection.refuseHandshake(
+      httpRefusal(500, 'Internal Server Error'),
+      'error',
+      new SwitchboardError(ErrorCode.HandlerFailed, `WebSocket handshake hook failed: ${asError(error).message}`, { cause: error }),
+    );
+  }
+}
