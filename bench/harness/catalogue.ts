@@ -1,0 +1,56 @@
+// The servers under comparison, and which wire protocol the generator speaks to each.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BenchTransport } from '../servers/server-args.js';
+import { SERVERS_DIR } from './paths.js';
+
+/** len: 4-byte length prefix; ws: WebSocket text frames; eio: socket.io over WebSocket. */
+export type Proto = 'len' | 'ws' | 'eio';
+
+export type ServerId = 'switchboard' | 'net' | 'ws' | 'socketio' | 'uws';
+
+export interface ServerSpec {
+  readonly id: ServerId;
+  readonly label: string;
+  /** Transports it is benchmarked on. */
+  readonly transports: readonly BenchTransport[];
+  readonly proto: (transport: BenchTransport) => Proto;
+  /** Compiled program run for a transport. */
+  readonly script: (transport: BenchTransport) => string;
+}
+
+const script = (name: string) => (): string => join(SERVERS_DIR, `${name}.js`);
+const wsOrLen = (t: BenchTransport): Proto => (t === 'ws' || t === 'wss' ? 'ws' : 'len');
+
+export const PEERS: readonly ServerSpec[] = [
+  { id: 'net', label: 'node:net', transports: ['tcp', 'tls', 'unix'], proto: () => 'len', script: script('net-server') },
+  { id: 'ws', label: 'ws', transports: ['ws'], proto: () => 'ws', script: script('ws-server') },
+  { id: 'socketio', label: 'socket.io', transports: ['ws'], proto: () => 'eio', script: script('socketio-server') },
+  // uWebSockets.js v20.30 has no raw TCP server: it is compared on WebSocket only.
+  { id: 'uws', label: 'uWebSockets.js', transports: ['ws'], proto: () => 'ws', script: script('uws-server') },
+];
+
+const SWITCHBOARD_TRANSPORTS: readonly BenchTransport[] = ['tcp', 'tls', 'unix', 'ws'];
+
+/** Switchboard's own bench server, if it has been built. */
+export function switchboardSpec(): ServerSpec | undefined {
+  const file = join(SERVERS_DIR, 'switchboard-server.js');
+  if (!existsSync(file)) return undefined;
+  return { id: 'switchboard', label: 'Switchboard', transports: SWITCHBOARD_TRANSPORTS, proto: wsOrLen, script: () => file };
+}
+
+/** Stands in for Switchboard with node:net (tcp/tls/unix) and ws, to test the harness itself. */
+export function standInSpec(): ServerSpec {
+  return {
+    id: 'switchboard',
+    label: 'Switchboard (stand-in)',
+    transports: SWITCHBOARD_TRANSPORTS,
+    proto: wsOrLen,
+    script: (t) => join(SERVERS_DIR, t === 'ws' || t === 'wss' ? 'ws-server.js' : 'net-server.js'),
+  };
+}
+
+/** The peer a Switchboard figure is set against: same transport, and for ws every ws peer. */
+export function comparable(peer: ServerSpec, transport: BenchTransport): boolean {
+  return peer.id !== 'switchboard' && peer.transports.includes(transport);
+}

@@ -1,0 +1,52 @@
+// The workloads: each is one run of the generator against a freshly started server.
+export type WorkloadKind = 'echo' | 'bcast' | 'idle';
+
+export interface Workload {
+  readonly id: string;
+  readonly kind: WorkloadKind;
+  readonly conns: number;
+  /** echo: messages in flight per connection. */
+  readonly inflight: number;
+  /** Payload bytes. */
+  readonly size: number;
+  /** bcast: broadcasts in flight (each from its own connection, until all have it). */
+  readonly senders: number;
+}
+
+export interface Timing {
+  /** Seconds of load before measuring (idle: settle time before memory is read). */
+  readonly warmup: number;
+  readonly duration: number;
+  readonly connectTimeout: number;
+}
+
+export const FULL_TIMING: Timing = { warmup: 0.5, duration: 2, connectTimeout: 30 };
+export const QUICK_TIMING: Timing = { warmup: 0.2, duration: 0.5, connectTimeout: 10 };
+
+const BROADCASTS_IN_FLIGHT = 4;
+
+export function workloads(quick: boolean): Workload[] {
+  // Quick mode keeps the shapes and cuts the connection counts, so CI sees every code path.
+  const many = quick ? 100 : 1000;
+  const lots = quick ? 200 : 10_000;
+  return [
+    { id: 'echo', kind: 'echo', conns: 100, inflight: 1, size: 32, senders: 0 },
+    { id: 'echo-pipelined', kind: 'echo', conns: many, inflight: 16, size: 32, senders: 0 },
+    { id: 'echo-1k', kind: 'echo', conns: 100, inflight: 4, size: 1024, senders: 0 },
+    { id: 'bcast', kind: 'bcast', conns: many, inflight: 1, size: 32, senders: BROADCASTS_IN_FLIGHT },
+    { id: 'bcast-large', kind: 'bcast', conns: lots, inflight: 1, size: 32, senders: BROADCASTS_IN_FLIGHT },
+    { id: 'idle', kind: 'idle', conns: lots, inflight: 0, size: 32, senders: 0 },
+  ];
+}
+
+export function describe(w: Workload): string {
+  const n = w.conns.toLocaleString('en-US');
+  switch (w.kind) {
+    case 'echo':
+      return `Echo, ${n} connections × ${w.inflight} in flight, ${w.size} B payload`;
+    case 'bcast':
+      return `Broadcast to ${n} connections, ${w.senders} broadcasts in flight, ${w.size} B payload`;
+    case 'idle':
+      return `${n} idle connections`;
+  }
+}

@@ -1,0 +1,161 @@
+/* loadgen: an epoll load generator for the Switchboard benchmark protocol.
+ *
+ * The coordinator forks --procs workers that share the connections, waits until every
+ * worker has established its share, then gives one start time to all of them: --warmup
+ * seconds of load, then --duration seconds measured. It samples the server's CPU time
+ * (/proc/PID/stat) and memory (VmRSS) at the edges of the measured window, merges the
+ * workers' histograms, and prints one JSON object on stdout.
+ *
+ * Workloads: echo (closed loop, --inflight messages per connection), bcast (--senders
+ * connections each keep one broadcast in flight until every connection has received it),
+ * idle (connect only; --warmup is the settle time before memory is read).
+ */
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "hist.h"
+#include "options.h"
+#include "procstat.h"
+#include "shared.h"
+#include "worker.h"
+
+static void sleep_until(int64_t t) {
+  for (int64_t now = mono_ns(); now < t; now = mono_ns()) {
+    struct timespec ts = {.tv_sec = (t - now) / 1000000000, .tv_nsec = (t - now) % 1000000000};
+    nanosleep(&ts, NULL);
+  }
+}
+
+static void raise_fd_limit(void) {
+  struct rlimit r;
+  if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+    r.rlim_cur = r.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &r);
+  }
+}
+
+static void kill_all(pid_t *pids, int n) {
+  for (int i = 0; i < n; i++)
+    if (pids[i] > 0) kill(pids[i], SIGKILL);
+}
+
+static const char *const proto_names[] = {"len", "ws", "eio"};
+static const char *const transport_names[] = {"tcp", "tls", "unix"};
+static const char *const workload_names[] = {"echo", "bcast", "idle"};
+
+int main(int argc, char **argv) {
+  options_t o;
+  options_parse(&o, argc, argv);
+  signal(SIGPIPE, SIG_IGN);
+  raise_fd_limit();
+  setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+
+  shared_t *sh = mmap(NULL, sizeof(shared_t), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (sh == MAP_FAILED) {
+    perror("loadgen: mmap");
+    return 1;
+  }
+  for (int i = 0; i < o.procs; i++) sh->efd[i] = eventfd(0, EFD_NONBLOCK);
+
+  pid_t server = (pid_t)o.server_pid;
+  long rss_before = server ? proc_rss_kb(server) : -1;
+  int64_t t0 = mono_ns();
+  pid_t pids[MAX_PROCS] = {0};
+  for (int i = 0; i < o.procs; i++) {
+    pids[i] = fork();
+    if (pids[i] < 0) {
+      perror("loadgen: fork");
+      kill_all(pids, i);
+      return 1;
+    }
+    if (pids[i] == 0) _exit(worker_run(&o, sh, i));
+  }
+
+  while (atomic_load(&sh->workers_connected) < o.procs) {
+    int status;
+    pid_t done = waitpid(-1, &status, WNOHANG);
+    if (done > 0) {
+      fprintf(stderr, "loadgen: a worker exited while connecting\n");
+      kill_all(pids, o.procs);
+      return 1;
+    }
+    usleep(500);
+  }
+  int64_t t_connected = mono_ns();
+  int connected = atomic_load(&sh->total_connected);
+  if (connected == 0) {
+    fprintf(stderr, "loadgen: no connection could be established\n");
+    kill_all(pids, o.procs);
+    return 1;
+  }
+
+  int64_t start = mono_ns();
+  double run = o.workload == WL_IDLE ? 0 : o.duration;
+  sh->t_measure = start + (int64_t)(o.warmup * 1e9);
+  sh->t_end = sh->t_measure + (int64_t)(run * 1e9);
+  atomic_store(&sh->t_start, start);
+
+  sleep_until(sh->t_measure);
+  double cpu0 = server ? proc_cpu_seconds(server) : -1;
+  long rss_measure = server ? proc_rss_kb(server) : -1;
+  sleep_until(sh->t_end);
+  double cpu1 = server ? proc_cpu_seconds(server) : -1;
+  long rss_end = server ? proc_rss_kb(server) : -1;
+
+  int failed_workers = 0;
+  for (int i = 0; i < o.procs; i++) {
+    int status;
+    if (waitpid(pids[i], &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) failed_workers++;
+  }
+  if (failed_workers) {
+    fprintf(stderr, "loadgen: %d worker(s) failed\n", failed_workers);
+    return 1;
+  }
+
+  static worker_result_t total;
+  for (int i = 0; i < o.procs; i++) {
+    worker_result_t *r = &sh->results[i];
+    total.received += r->received;
+    total.bytes += r->bytes;
+    total.sent += r->sent;
+    total.bad += r->bad;
+    total.closed += r->closed;
+    total.stalls += r->stalls;
+    total.connected += r->connected;
+    total.failed += r->failed;
+    total.cpu_s += r->cpu_s;
+    hist_merge(&total.latency, &r->latency);
+  }
+  double connect_s = (double)(t_connected - t0) / 1e9;
+  double secs = run > 0 ? run : 1;
+  const hist_t *h = &total.latency;
+  printf("{\"proto\":\"%s\",\"transport\":\"%s\",\"workload\":\"%s\",", proto_names[o.proto],
+         transport_names[o.transport], workload_names[o.workload]);
+  printf("\"conns\":%d,\"inflight\":%d,\"size\":%d,\"senders\":%d,\"procs\":%d,", o.conns, o.inflight, o.size,
+         o.workload == WL_BCAST ? o.senders : 0, o.procs);
+  printf("\"connected\":%d,\"failed\":%d,\"connect_s\":%.4f,\"connect_rate\":%.1f,", total.connected, total.failed,
+         connect_s, connect_s > 0 ? total.connected / connect_s : 0);
+  printf("\"duration_s\":%.3f,\"received\":%llu,\"sent\":%llu,\"bytes\":%llu,\"rate\":%.1f,", run,
+         (unsigned long long)total.received, (unsigned long long)total.sent, (unsigned long long)total.bytes,
+         run > 0 ? total.received / secs : 0);
+  printf("\"latency_us\":{\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,\"p999\":%.1f,\"max\":%.1f,\"mean\":%.1f},",
+         hist_percentile(h, 50) / 1e3, hist_percentile(h, 90) / 1e3, hist_percentile(h, 99) / 1e3,
+         hist_percentile(h, 99.9) / 1e3, hist_max(h) / 1e3, hist_mean(h) / 1e3);
+  printf("\"closed\":%llu,\"bad\":%llu,\"stalls\":%llu,", (unsigned long long)total.closed,
+         (unsigned long long)total.bad, (unsigned long long)total.stalls);
+  printf("\"generator\":{\"cpu_s\":%.3f,\"cpu_pct\":%.1f},", total.cpu_s, run > 0 ? 100 * total.cpu_s / secs : 0);
+  printf("\"server\":{\"pid\":%d,\"cpu_s\":%.3f,\"cpu_pct\":%.1f,\"rss_before_kb\":%ld,\"rss_after_kb\":%ld,"
+         "\"rss_end_kb\":%ld}}\n",
+         (int)server, cpu1 - cpu0, run > 0 ? 100 * (cpu1 - cpu0) / secs : 0, rss_before, rss_measure, rss_end);
+  return 0;
+}

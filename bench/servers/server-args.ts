@@ -1,0 +1,56 @@
+// Command line shared by every bench server: `--transport tcp|tls|unix|ws|wss`, then
+// `--port N` (or `--path P` for unix), and `--cert/--key` PEM paths for tls and wss.
+import { existsSync, readFileSync, unlinkSync } from 'node:fs';
+
+export const TRANSPORTS = ['tcp', 'tls', 'unix', 'ws', 'wss'] as const;
+export type BenchTransport = (typeof TRANSPORTS)[number];
+
+export interface ServerArgs {
+  readonly transport: BenchTransport;
+  readonly port: number;
+  readonly path: string;
+  readonly host: string;
+  /** PEM key and certificate, read when the transport is tls or wss. */
+  readonly key?: Buffer;
+  readonly cert?: Buffer;
+  readonly keyPath?: string;
+  readonly certPath?: string;
+}
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(2);
+}
+
+/** Parses argv, exiting with status 2 on anything this server cannot serve. */
+export function parseServerArgs(argv: readonly string[], supported: readonly BenchTransport[]): ServerArgs {
+  const values = new Map<string, string>();
+  for (let i = 0; i < argv.length; i += 2) {
+    const name = argv[i];
+    const value = argv[i + 1];
+    if (name === undefined || !name.startsWith('--') || value === undefined) fail(`bad arguments: ${argv.join(' ')}`);
+    values.set(name.slice(2), value);
+  }
+  const transport = values.get('transport') ?? 'tcp';
+  if (!(supported as readonly string[]).includes(transport)) {
+    fail(`--transport ${transport} is not supported here (supported: ${supported.join(', ')})`);
+  }
+  const t = transport as BenchTransport;
+  const port = Number(values.get('port') ?? '0');
+  const path = values.get('path') ?? '';
+  if (t === 'unix' ? path === '' : !Number.isInteger(port) || port <= 0 || port > 65535) {
+    fail(t === 'unix' ? '--path is required for unix' : `--port must be a port number, got ${values.get('port')}`);
+  }
+  if (t === 'unix' && existsSync(path)) unlinkSync(path); // a stale socket file from a killed run
+  const base = { transport: t, port, path, host: values.get('host') ?? '127.0.0.1' };
+  if (t !== 'tls' && t !== 'wss') return base;
+  const keyPath = values.get('key');
+  const certPath = values.get('cert');
+  if (keyPath === undefined || certPath === undefined) fail(`--key and --cert are required for ${t}`);
+  return { ...base, keyPath, certPath, key: readFileSync(keyPath), cert: readFileSync(certPath) };
+}
+
+/** The line the harness waits for before it starts the load. */
+export function announceReady(): void {
+  process.stdout.write('ready\n');
+}
