@@ -1,0 +1,252 @@
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { ErrorCode, ManualClock, type CloseEvent } from '../../src/index.js';
+import type { WebSocketConnection } from '../../src/transport/websocket/websocket-connection.js';
+import { extension, subprotocol } from '../../src/transport/websocket/ws-library.js';
+import { until } from '../helpers/wait.js';
+import { wsServer, type WsFixture } from './fixtures.js';
+import { RawWebSocket, rawExchange, upgradeRequest } from './raw-websocket.js';
+
+let fixture: WsFixture;
+before(async () => {
+  fixture = await wsServer({ path: '/ws', maxHeaderSize: 256 * 1024 });
+});
+after(() => fixture.stop());
+
+/** The response to a raw request, which must come quickly and close the socket. */
+async function answer(request: string, port = fixture.port): Promise<string> {
+  const { response, closed, elapsed } = await rawExchange(port, request);
+  assert.ok(closed, `socket closed (after ${elapsed} ms)`);
+  return response;
+}
+
+async function stillServes(port = fixture.port, path = '/ws'): Promise<void> {
+  const peer = await RawWebSocket.open(port, upgradeRequest(path));
+  assert.equal(peer.status, 101);
+  peer.destroy();
+}
+
+describe('WebSocket handshake', () => {
+  it('answers a valid request with 101 and the right Sec-WebSocket-Accept', async () => {
+    const request = upgradeRequest('/ws', { 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==' });
+    const peer = await RawWebSocket.open(fixture.port, request);
+    assert.match(peer.response, /^HTTP\/1\.1 101 Switching Protocols\r\n/);
+    assert.match(peer.response, /\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK\+xOo=\r\n/);
+    assert.doesNotMatch(peer.response, /Sec-WebSocket-Protocol|Sec-WebSocket-Extensions/);
+    peer.destroy();
+  });
+
+  it('refuses a missing or malformed Sec-WebSocket-Key with 400', async () => {
+    assert.match(await answer(upgradeRequest('/ws', { 'Sec-WebSocket-Key': '' })), /^HTTP\/1\.1 400 /);
+    assert.match(await answer(upgradeRequest('/ws', { 'Sec-WebSocket-Key': 'short' })), /^HTTP\/1\.1 400 /);
+    assert.match(await answer(upgradeRequest('/ws', { 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==, dGhlIHNhbXBsZSBub25jZQ==' })), /^HTTP\/1\.1 400 /);
+  });
+
+  it('refuses a wrong Sec-WebSocket-Version with 426 (naming 13), a missing one with 400', async () => {
+    const wrong = await answer(upgradeRequest('/ws', { 'Sec-WebSocket-Version': '8' }));
+    assert.match(wrong, /^HTTP\/1\.1 426 /);
+    assert.match(wrong, /\r\nSec-WebSocket-Version: 13\r\n/);
+    assert.match(await answer(upgradeRequest('/ws', { 'Sec-WebSocket-Version': '' })), /^HTTP\/1\.1 400 /);
+  });
+
+  it('refuses a request that is not a GET with 405, an unknown path with 404, plain HTTP with 426', async () => {
+    assert.match(await answer(upgradeRequest('/ws').replace(/^GET/, 'POST')), /^HTTP\/1\.1 405 /);
+    assert.match(await answer(upgradeRequest('/elsewhere')), /^HTTP\/1\.1 404 /);
+    assert.match(await answer('GET /ws HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'), /^HTTP\/1\.1 426 /);
+    await stillServes();
+  });
+
+  it('answers an endless header with 431 quickly and serves on', async () => {
+    const small = await wsServer({ path: '/' });
+    try {
+      const started = Date.now();
+      const { response, closed } = await rawExchange(small.port, `GET / HTTP/1.1\r\nHost: x\r\nX-Endless: ${'a'.repeat(100_000)}`);
+      assert.ok(closed);
+      assert.match(response, /^HTTP\/1\.1 431 /);
+      assert.ok(Date.now() - started < 1000);
+      await stillServes(small.port, '/');
+    } finally {
+      await small.stop();
+    }
+  });
+
+  it('answers 2,000 request headers with 431 and serves on', async () => {
+    const headers: Record<string, string> = {};
+    for (let i = 0; i < 2000; i++) headers[`x${i}`] = '1';
+    const response = await answer(upgradeRequest('/ws', headers));
+    assert.match(response, /^HTTP\/1\.1 431 /);
+    await stillServes();
+  });
+
+  it('rejects pathological Sec-WebSocket-Protocol and -Extensions values with 400, in linear time', async () => {
+    const started = Date.now();
+    assert.match(await answer(upgradeRequest('/ws', { 'Sec-WebSocket-Protocol': `chat${' '.repeat(32_000)}x` })), /^HTTP\/1\.1 400 /);
+    assert.match(await answer(upgradeRequest('/ws', { 'Sec-WebSocket-Extensions': `permessage-deflate${' '.repeat(32_000)}x` })), /^HTTP\/1\.1 400 /);
+    assert.match(await answer(upgradeRequest('/ws', { 'Sec-WebSocket-Extensions': 'permessage-deflate; client_max_window_bits="10' })), /^HTTP\/1\.1 400 /);
+    assert.match(await answer(upgradeRequest('/ws', { 'Sec-WebSocket-Extensions': '__proto__' })), /^HTTP\/1\.1 400 /);
+    const odd = await RawWebSocket.open(fixture.port, upgradeRequest('/ws', { 'Sec-WebSocket-Extensions': 'foo; constructor=1' }));
+    assert.equal(odd.status, 101); // a parameter name is only a key of its own map
+    odd.destroy();
+    assert.match(await answer(upgradeRequest('/ws', { 'Sec-WebSocket-Protocol': 'a, a' })), /^HTTP\/1\.1 400 /);
+    assert.ok(Date.now() - started < 1500);
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    // The parsers themselves, on inputs 30x longer: linear means milliseconds.
+    const parseStart = performance.now();
+    assert.throws(() => subprotocol.parse(`a${' '.repeat(1_000_000)}b`));
+    assert.throws(() => extension.parse(`a; b="${'c'.repeat(1_000_000)}`));
+    assert.throws(() => extension.parse(`a${'\t'.repeat(1_000_000)}b`));
+    assert.ok(performance.now() - parseStart < 500);
+    await stillServes();
+  });
+
+  it('checks Origin against allowedOrigins: others get 403, requests without Origin pass', async () => {
+    const guarded = await wsServer({ allowedOrigins: ['https://app.example'] });
+    try {
+      assert.match(await answer(upgradeRequest('/', { Origin: 'https://evil.example' }), guarded.port), /^HTTP\/1\.1 403 /);
+      const allowed = await RawWebSocket.open(guarded.port, upgradeRequest('/', { Origin: 'https://APP.example' }));
+      assert.equal(allowed.status, 101);
+      allowed.destroy();
+      const none = await RawWebSocket.open(guarded.port, upgradeRequest('/'));
+      assert.equal(none.status, 101);
+      none.destroy();
+    } finally {
+      await guarded.stop();
+    }
+  });
+
+  it('chooses the first subprotocol of the endpoint list that the client offers', async () => {
+    const f = await wsServer({ protocols: ['v2.chat', 'v1.chat'] });
+    try {
+      const peer = await RawWebSocket.open(f.port, upgradeRequest('/', { 'Sec-WebSocket-Protocol': 'v1.chat, v2.chat' }));
+      assert.match(peer.response, /\r\nSec-WebSocket-Protocol: v2\.chat\r\n/);
+      await until(() => f.server.connectionCount === 1, 1000, 'connection');
+      assert.equal(([...f.server.connections()][0] as WebSocketConnection).protocol, 'v2.chat');
+      peer.destroy();
+      const none = await RawWebSocket.open(f.port, upgradeRequest('/', { 'Sec-WebSocket-Protocol': 'v3.chat' }));
+      assert.equal(none.status, 101);
+      assert.doesNotMatch(none.response, /Sec-WebSocket-Protocol/);
+      none.destroy();
+    } finally {
+      await f.stop();
+    }
+  });
+
+  it('runs the handshake hook: accept with context, protocol and headers; refuse with a status; a throw is 500', async () => {
+    const seen: Array<{ path: string; token: string | null; protocols: string[]; remote: string | undefined }> = [];
+    const f = await wsServer({
+      handshake: async (request) => {
+        seen.push({ path: request.path, token: request.query.get('token'), protocols: request.protocols, remote: request.remoteAddress });
+        await new Promise((resolve) => setImmediate(resolve));
+        const token = request.query.get('token');
+        if (token === 'boom') throw new Error('hook exploded');
+        if (token !== 'good') return { type: 'refuse', status: 401, reason: 'bad token' };
+        return { type: 'accept', context: { user: 'ada' }, protocol: 'json', headers: { 'X-Hello': 'there' } };
+      },
+    });
+    try {
+      const accepted: WebSocketConnection[] = [];
+      f.server.on('establish', ({ connection }) => accepted.push(connection as WebSocketConnection));
+      const peer = await RawWebSocket.open(f.port, upgradeRequest('/?token=good', { 'Sec-WebSocket-Protocol': 'xml, json' }));
+      assert.equal(peer.status, 101);
+      assert.match(peer.response, /\r\nSec-WebSocket-Protocol: json\r\n/);
+      assert.match(peer.response, /\r\nX-Hello: there\r\n/);
+      await until(() => accepted.length === 1, 1000, 'establish');
+      assert.deepEqual(accepted[0]!.context, { user: 'ada' });
+      assert.equal(accepted[0]!.protocol, 'json');
+      assert.equal(accepted[0]!.request?.query.get('token'), 'good');
+      peer.destroy();
+
+      const refused = await answer(upgradeRequest('/?token=bad'), f.port);
+      assert.match(refused, /^HTTP\/1\.1 401 /);
+      assert.match(refused, /bad token$/);
+      await until(() => f.closes.some((c) => c.error?.code === ErrorCode.HandshakeRefused), 1000, 'refusal close event');
+      assert.match(await answer(upgradeRequest('/?token=boom'), f.port), /^HTTP\/1\.1 500 /);
+      await until(() => f.closes.some((c) => c.error?.code === ErrorCode.HandlerFailed), 1000, 'hook failure close event');
+      assert.deepEqual(seen[0], { path: '/', token: 'good', protocols: ['xml', 'json'], remote: '127.0.0.1' });
+      assert.equal(accepted.length, 1);
+    } finally {
+      await f.stop();
+    }
+  });
+
+  it('queues what is sent before the handshake completes and writes it after the 101', async () => {
+    const f = await wsServer({ handshake: () => new Promise((resolve) => setTimeout(() => resolve(undefined), 20)) });
+    try {
+      f.server.on('accept', ({ connection }) => connection.send('welcome'));
+      const peer = await RawWebSocket.open(f.port, upgradeRequest('/'));
+      assert.equal(peer.status, 101);
+      assert.equal((await peer.nextFrame()).payload.toString(), 'welcome');
+      peer.destroy();
+    } finally {
+      await f.stop();
+    }
+  });
+
+  it('closes a slowloris at the handshake timeout (injected clock) while serving others', async () => {
+    const clock = new ManualClock();
+    const f = await wsServer({ handshakeTimeout: 5000 }, { clock });
+    try {
+      const slow = connect({ port: f.port, host: '127.0.0.1' });
+      let slowClosed = false;
+      slow.on('close', () => (slowClosed = true));
+      slow.on('error', () => undefined);
+      await new Promise((resolve) => slow.once('connect', resolve));
+      for (const byte of 'GET / HTTP/1.1\r\nHo') {
+        slow.write(byte);
+        clock.advance(100);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await stillServes(f.port, '/');
+      assert.equal(slowClosed, false);
+      clock.advance(5000);
+      await until(() => slowClosed, 1000, 'the slow socket to be closed');
+      await stillServes(f.port, '/');
+    } finally {
+      await f.stop();
+    }
+  });
+
+  it('closes a handshake whose hook never answers at the timeout, with ERR_HANDSHAKE_TIMEOUT', async () => {
+    const clock = new ManualClock();
+    const f = await wsServer({ handshakeTimeout: 1000, handshake: () => new Promise<void>(() => undefined) }, { clock });
+    try {
+      const peer = new Promise<{ closed: boolean }>((resolve) => {
+        void rawExchange(f.port, upgradeRequest('/'), 3000).then(resolve);
+      });
+      await until(() => f.server.connectionCount === 1, 1000, 'the pending connection');
+      clock.advance(1000);
+      assert.ok((await peer).closed);
+      await until(() => f.closes.length === 1, 1000, 'close event');
+      assert.equal(f.closes[0]!.error?.code, ErrorCode.HandshakeTimeout);
+    } finally {
+      await f.stop();
+    }
+  });
+
+  it('refuses upgrades beyond maxConnections with 503', async () => {
+    const f = await wsServer({}, { maxConnections: 1 });
+    try {
+      const first = await RawWebSocket.open(f.port, upgradeRequest('/'));
+      assert.equal(first.status, 101);
+      assert.match(await answer(upgradeRequest('/'), f.port), /^HTTP\/1\.1 503 /);
+      first.destroy();
+      await until(() => f.server.connectionCount === 0, 1000, 'the first to close');
+      await stillServes(f.port, '/');
+    } finally {
+      await f.stop();
+    }
+  });
+
+  it('answers a handshake pending when the server stops with 503', async () => {
+    const f = await wsServer({ handshake: () => new Promise<void>(() => undefined) });
+    const exchange = rawExchange(f.port, upgradeRequest('/'));
+    await until(() => f.server.connectionCount === 1, 1000, 'the pending connection');
+    await f.server.stop();
+    const { response, closed } = await exchange;
+    assert.ok(closed);
+    assert.match(response, /^HTTP\/1\.1 503 /);
+    const event: CloseEvent = f.closes[0]!;
+    assert.equal(event.reason, 'stop');
+  });
+});
