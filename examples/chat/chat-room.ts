@@ -167,7 +167,12 @@ export class ChatRoom {
 
   /** A connection closed: the registry tells what it held, and the lobby hears it. */
   private async gone({ flag }: UnregisterEvent): Promise<void> {
-    if (flag !== undefined) await this.registry.sendToGroup(LOBBY, `* ${flag} left the chat`);
+    if (flag === undefined) return;
+    try {
+      await this.registry.sendToGroup(LOBBY, `* ${flag} left the chat`);
+    } catch {
+      // Nobody to tell about a failed goodbye; the chat goes on.
+    }
   }
 
   private async tell(connection: Connection, lines: readonly string[]): Promise<void> {

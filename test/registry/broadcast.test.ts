@@ -105,4 +105,26 @@ describe('broadcast', () => {
     assert.deepEqual(peers[4]!.frames(), ['queued first'], 'the slow one kept its earlier message, missed this one');
     assert.equal(slow!.state, 'open', "policy 'drop' leaves it open");
   });
+
+  it('peers resetting in the middle of a stream of broadcasts cost the others nothing', async () => {
+    fixture = await Fixture.start();
+    const { registry } = fixture;
+    const peers = await fixture.connect(50);
+    const leaving = new Set([3, 11, 20, 33, 47]);
+    const counts: number[] = [];
+    for (let n = 0; n < 100; n++) {
+      if (n === 40) for (const i of leaving) peers[i]!.socket.resetAndDestroy();
+      counts.push(await registry.sendToAll(`m${n}`));
+      if (n % 10 === 9) await settle(5);
+    }
+    const survivors = peers.filter((_, i) => !leaving.has(i));
+    await until(() => survivors.every((peer) => peer.frames().length >= 100), 3000, 'every broadcast at every survivor');
+    await settle();
+    const expected = Array.from({ length: 100 }, (_, n) => `m${n}`);
+    for (const peer of survivors) assert.deepEqual(peer.frames(), expected);
+    assert.deepEqual(counts.slice(0, 40), Array(40).fill(50));
+    assert.ok(counts.every((count) => count >= 45 && count <= 50));
+    assert.equal(counts.at(-1), 45, 'once the resets are seen, only the survivors are counted');
+    assert.equal(await registry.connectionCount(), 45);
+  });
 });
