@@ -45,9 +45,8 @@ async function main(): Promise<number> {
   const notes: string[] = [];
 
   const build = buildLoadgen(log);
-  const built = switchboardSpec();
-  const switchboard = built ?? (options.standIn ? standInSpec() : undefined);
-  const status: SwitchboardStatus = built ? 'built' : switchboard ? 'stand-in' : 'missing';
+  const switchboard = options.standIn ? standInSpec() : switchboardSpec();
+  const status: SwitchboardStatus = options.standIn ? 'stand-in' : switchboard ? 'built' : 'missing';
   if (status === 'missing') log('dist/bench/servers/switchboard-server.js not found: measuring the peers only (--stand-in tests the harness with node:net and ws in its place)');
   const servers = [...(switchboard ? [switchboard] : []), ...PEERS];
   const cases = buildMatrix(workloads(options.quick), servers, { only: options.only, tls: build.tls });

@@ -7,13 +7,14 @@ export interface BenchOptions {
   readonly quick: boolean;
   /** Markdown report. @default BENCHMARKS.md at the repo root */
   readonly out: string;
-  /** SVG chart. @default docs/bench-chart.svg beside the default report, else <out>.svg */
+  /** SVG chart. @default bench/chart.svg for the default report, else <out>.svg */
   readonly chart: string;
   /** Raw results. @default bench/results/latest.json, else <out>.json */
   readonly json: string;
   /** Runs whose id (`workload/server/transport`) matches this regular expression. */
   readonly only: RegExp | undefined;
-  /** Without a built Switchboard server, stand in node:net and ws for it (tests the harness). */
+  /** Run node:net (tcp/tls/unix) and ws in Switchboard's place: tests the harness, and since the
+   * stand-in is the very program it is compared with, its ratios show the noise floor. */
   readonly standIn: boolean;
   /** Generator worker processes. @default one per core */
   readonly procs: number | undefined;
@@ -63,7 +64,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     quick,
     standIn,
     out: report,
-    chart: chart ?? (out === undefined ? join(REPO_ROOT, 'docs', 'bench-chart.svg') : `${stem}.svg`),
+    chart: chart ?? (out === undefined ? join(REPO_ROOT, 'bench', 'chart.svg') : `${stem}.svg`),
     json: out === undefined ? join(REPO_ROOT, 'bench', 'results', 'latest.json') : `${stem}.json`,
     only,
     procs,

@@ -154,8 +154,11 @@ int main(int argc, char **argv) {
   printf("\"closed\":%llu,\"bad\":%llu,\"stalls\":%llu,", (unsigned long long)total.closed,
          (unsigned long long)total.bad, (unsigned long long)total.stalls);
   printf("\"generator\":{\"cpu_s\":%.3f,\"cpu_pct\":%.1f},", total.cpu_s, run > 0 ? 100 * total.cpu_s / secs : 0);
+  /* -1 when the server could not be read at both edges of the window (gone, or no --server-pid). */
+  double server_cpu = cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1;
   printf("\"server\":{\"pid\":%d,\"cpu_s\":%.3f,\"cpu_pct\":%.1f,\"rss_before_kb\":%ld,\"rss_after_kb\":%ld,"
          "\"rss_end_kb\":%ld}}\n",
-         (int)server, cpu1 - cpu0, run > 0 ? 100 * (cpu1 - cpu0) / secs : 0, rss_before, rss_measure, rss_end);
+         (int)server, server_cpu, server_cpu >= 0 && run > 0 ? 100 * server_cpu / secs : -1, rss_before, rss_measure,
+         rss_end);
   return 0;
 }
