@@ -4,7 +4,7 @@
 import { Registry, Server, type EndpointOptions } from '../../src/index.js';
 import { announceReady, parseServerArgs } from './server-args.js';
 
-const args = parseServerArgs(process.argv.slice(2), ['tcp', 'tls', 'unix']);
+const args = parseServerArgs(process.argv.slice(2), ['tcp', 'tls', 'unix', 'ws', 'wss']);
 const BROADCAST = 0x42; // 'B'
 
 function endpointFor(): EndpointOptions {
@@ -13,6 +13,10 @@ function endpointFor(): EndpointOptions {
       return { transport: 'unix', path: args.path, backlog: 4096 };
     case 'tls':
       return { transport: 'tls', host: args.host, port: args.port, backlog: 4096, tls: { key: args.key!, cert: args.cert! } };
+    case 'ws':
+      return { transport: 'ws', host: args.host, port: args.port, path: '/', backlog: 4096 };
+    case 'wss':
+      return { transport: 'wss', host: args.host, port: args.port, path: '/', backlog: 4096, tls: { key: args.key!, cert: args.cert! } };
     default:
       return { transport: 'tcp', host: args.host, port: args.port, backlog: 4096 };
   }
@@ -21,10 +25,12 @@ function endpointFor(): EndpointOptions {
 const server = new Server({ endpoints: [endpointFor()], limits: { maxSendBufferSize: 64 * 1024 * 1024 } });
 const registry = new Registry(server);
 
+// Over TCP, TLS and Unix a message is a Buffer; over WebSocket a text frame arrives as a string
+// and is sent back as one.
 server.on('message', ({ connection, message }) => {
-  const payload = message as Buffer;
-  if (payload[0] === BROADCAST) void registry.sendToAll(payload);
-  else connection.send(payload);
+  const first = typeof message === 'string' ? message.charCodeAt(0) : (message as Buffer)[0];
+  if (first === BROADCAST) void registry.sendToAll(message);
+  else connection.send(message);
 });
 
 server.start().then(announceReady, (error: Error) => {
