@@ -1,8 +1,7 @@
 import { createServer as createHttpServer, STATUS_CODES, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { TLSSocket } from 'node:tls';
+import { TLSSocket, type SecureContext } from 'node:tls';
 import { DEFAULT_MESSAGE_CODEC, type MessageCodec } from '../../codec/message-codec.js';
 import { ErrorCode, HandshakeRefusedError, InvalidOptionError, SwitchboardError, asError } from '../../errors.js';
 import type { Clock, TimerHandle } from '../../util/clock.js';
@@ -14,7 +13,7 @@ import { secureContextFor } from '../tls-material.js';
 import { checkUpgrade, httpRefusal, isRefusal, switchingProtocols, type UpgradeRequest } from './handshake.js';
 import { endWith, UpgradeDispatcher, type UpgradeRoute } from './upgrade-dispatcher.js';
 import { WebSocketConnection } from './websocket-connection.js';
-import { WEBSOCKET_DEFAULTS, type HandshakeDecision, type PerMessageDeflateSettings, type WebSocketEndpoint } from './websocket-endpoint.js';
+import { WEBSOCKET_DEFAULTS, type HandshakeDecision, type PerMessageDeflateSettings, type WebSocketEndpoint, type WebSocketPortEndpoint } from './websocket-endpoint.js';
 import { extension, PerMessageDeflate, type PerMessageDeflateInstance } from './ws-library.js';
 
 /** A socket whose handshake has not finished: its deadline, and its connection once upgraded. */
@@ -30,6 +29,9 @@ interface Pending {
  */
 export class WebSocketListener implements Listener, UpgradeRoute {
   private http: HttpServer | undefined;
+  /** Our own listening socket (not for attached endpoints). */
+  private server: NetServer | undefined;
+  private secureContext: SecureContext | undefined;
   private clock: Clock | undefined;
   private readonly owned: boolean;
   private readonly path: string;
@@ -95,13 +97,11 @@ export class WebSocketListener implements Listener, UpgradeRoute {
       return;
     }
     const where = this.describe(endpoint.host ?? '0.0.0.0', endpoint.port);
-    const maxHeaderSize = endpoint.maxHeaderSize ?? WEBSOCKET_DEFAULTS.maxHeaderSize;
-    const http: HttpServer =
-      endpoint.transport === 'wss'
-        ? (createHttpsServer({ secureContext: secureContextFor(endpoint.tls!, where), maxHeaderSize, handshakeTimeout: this.handshakeTimeout }) as unknown as HttpServer)
-        : createHttpServer({ maxHeaderSize });
+    if (endpoint.transport === 'wss') this.secureContext = secureContextFor(endpoint.tls!, where);
+    // The HTTP server never listens: sockets come from our own net.Server, so that the handshake
+    // deadline (and TLS, for wss) starts at the TCP accept, on the injectable clock.
+    const http = createHttpServer({ maxHeaderSize: endpoint.maxHeaderSize ?? WEBSOCKET_DEFAULTS.maxHeaderSize });
     http.maxHeadersCount = this.maxHeaders + 1;
-    http.on(endpoint.transport === 'wss' ? 'secureConnection' : 'connection', (socket: Socket) => this.accepted(socket));
     http.on('request', (_request: IncomingMessage, response: ServerResponse) => {
       response.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', Upgrade: 'websocket', Connection: 'close' });
       response.end('this endpoint speaks WebSocket only');
@@ -114,15 +114,16 @@ export class WebSocketListener implements Listener, UpgradeRoute {
       const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
       endWith(socket, httpRefusal(status, STATUS_CODES[status] ?? 'Bad Request'));
     });
-    http.on('tlsClientError', () => undefined);
-    UpgradeDispatcher.of(http).add(this.path, this);
+    const server = createNetServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.incoming(socket));
     this.http = http;
+    this.server = server;
+    UpgradeDispatcher.of(http).add(this.path, this);
     this.attached = true;
     await new Promise<void>((resolve, reject) => {
       const onError = (error: NodeJS.ErrnoException): void => reject(listenError(error, where));
-      http.once('error', onError);
-      http.listen({ port: endpoint.port, backlog: endpoint.backlog ?? WEBSOCKET_DEFAULTS.backlog, ...(endpoint.host !== undefined ? { host: endpoint.host } : {}) }, () => {
-        http.off('error', onError);
+      server.once('error', onError);
+      server.listen({ port: endpoint.port, backlog: endpoint.backlog ?? WEBSOCKET_DEFAULTS.backlog, ...(endpoint.host !== undefined ? { host: endpoint.host } : {}) }, () => {
+        server.off('error', onError);
         resolve();
       });
     }).catch((error: unknown) => {
@@ -130,7 +131,8 @@ export class WebSocketListener implements Listener, UpgradeRoute {
       this.attached = false;
       throw error;
     });
-    http.on('error', () => undefined);
+    // Errors after listening (EMFILE on accept, ...) must not crash the process.
+    server.on('error', () => undefined);
   }
 
   close(): Promise<void> {
@@ -147,12 +149,12 @@ export class WebSocketListener implements Listener, UpgradeRoute {
     }
     // Closing the listening handle is immediate; close()'s callback would wait for every
     // connection, and closing those is the server's job.
-    if (this.owned && http.listening) http.close();
+    if (this.server?.listening) this.server.close();
     return Promise.resolve();
   }
 
   address(): ListeningAddress | undefined {
-    const info = this.http?.address();
+    const info = this.owned ? this.server?.address() : this.http?.address();
     if (!info || typeof info === 'string') return undefined;
     const address = info as AddressInfo;
     return { transport: this.endpoint.transport, host: address.address, port: address.port, path: this.path };
@@ -164,9 +166,34 @@ export class WebSocketListener implements Listener, UpgradeRoute {
 
   // ---- handshakes ------------------------------------------------------------------------
 
-  /** A socket on our own server: it has `handshakeTimeout` to finish the handshake (slowloris). */
-  private accepted(socket: Socket): void {
-    this.track(socket);
+  /**
+   * A socket accepted by our own server: from now it has `handshakeTimeout` to finish TLS (wss),
+   * send its request and be upgraded (slowloris, stalled ClientHello).
+   */
+  private incoming(raw: Socket): void {
+    if (!this.secureContext) {
+      this.track(raw);
+      this.http!.emit('connection', raw);
+      return;
+    }
+    const tls = this.endpoint.transport === 'wss' && this.owned ? (this.endpoint as WebSocketPortEndpoint).tls : undefined;
+    const secure = new TLSSocket(raw, {
+      isServer: true,
+      secureContext: this.secureContext,
+      requestCert: tls?.requestCert ?? false,
+      rejectUnauthorized: tls?.rejectUnauthorized ?? true,
+    });
+    // Errors before HTTP takes the socket over (a reset, a bad ClientHello) end it quietly.
+    raw.on('error', () => undefined);
+    const onEarlyError = (): void => {
+      secure.destroy();
+    };
+    secure.on('error', onEarlyError);
+    this.track(secure);
+    secure.once('secure', () => {
+      secure.off('error', onEarlyError);
+      this.http?.emit('connection', secure);
+    });
   }
 
   private track(socket: Duplex): Pending {
