@@ -1,6 +1,6 @@
 // The public API of Switchboard: what this file exports is promised, nothing else.
 
-export { ErrorCode, SwitchboardError, DecodeError, FrameTooLargeError, CorruptFrameError, InvalidOptionError, InvalidArgumentError, InvalidMessageError, ConnectError } from './errors.js';
+export { ErrorCode, SwitchboardError, DecodeError, FrameTooLargeError, CorruptFrameError, InvalidOptionError, InvalidArgumentError, InvalidMessageError, ConnectError, WebSocketProtocolError, HandshakeRefusedError } from './errors.js';
 
 // codec: src/codec/index.ts is itself an explicit list
 export * from './codec/index.js';
@@ -28,6 +28,22 @@ export type { WireEncoder } from './connection/wire-encoder.js';
 export type { TcpEndpoint, TlsEndpoint, UnixEndpoint, TlsServerMaterial, ListeningAddress } from './transport/endpoint.js';
 export type { EndpointOptions } from './transport/create-listener.js';
 export type { TcpTarget, TlsTarget, UnixTarget } from './transport/dial.js';
+
+// websocket
+export { TextBinaryMessageCodec, JsonMessageCodec, DEFAULT_MESSAGE_CODEC, type MessageCodec } from './codec/message-codec.js';
+export { WebSocketConnection, type WebSocketRequestInfo } from './transport/websocket/websocket-connection.js';
+export {
+  WEBSOCKET_DEFAULTS,
+  type WebSocketEndpoint,
+  type WebSocketPortEndpoint,
+  type WebSocketAttachedEndpoint,
+  type HandshakeHook,
+  type HandshakeRequest,
+  type HandshakeDecision,
+  type PerMessageDeflateSettings,
+} from './transport/websocket/websocket-endpoint.js';
+export { CloseCode } from './transport/websocket/constants.js';
+export type { WebSocketTarget } from './transport/websocket/websocket-dial.js';
 
 // server
 export { Server, SERVER_DEFAULTS, type ServerOptions, type StopOptions } from './server/server.js';
