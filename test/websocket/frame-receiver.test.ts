@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ErrorCode, type WebSocketProtocolError } from '../../src/errors.js';
-import { FrameReceiver, type FrameHandler } from '../../src/transport/websocket/frame-receiver.js';
+import { FrameReceiver, onClose, onFail, onMessage, onPing, onPong, onResume, receiving, type FrameHandler } from '../../src/transport/websocket/frame-receiver.js';
 import { writeCloseFrame, writeFrame } from '../../src/transport/websocket/frame-writer.js';
 import { applyMask } from '../../src/transport/websocket/mask.js';
 import { clientFrame, closePayload } from './raw-websocket.js';
@@ -11,13 +11,13 @@ type Event = [string, ...unknown[]];
 function receiver(role: 'server' | 'client' = 'server', maxMessageBytes = 1 << 20): { receiver: FrameReceiver; events: Event[] } {
   const events: Event[] = [];
   const handler: FrameHandler = {
-    onMessage: (data, binary) => events.push(['message', binary ? [...(data as Buffer)] : data]),
-    onPing: (payload) => events.push(['ping', payload.toString()]),
-    onPong: (payload) => events.push(['pong', payload.toString()]),
-    onClose: (code, reason) => events.push(['close', code, reason]),
-    onFail: (error: WebSocketProtocolError) => events.push(['fail', error.closeCode, error.code]),
-    onResume: () => events.push(['resume']),
-    receiving: () => true,
+    [onMessage]: (data: string | Buffer, binary: boolean) => events.push(['message', binary ? [...(data as Buffer)] : data]),
+    [onPing]: (payload: Buffer) => events.push(['ping', payload.toString()]),
+    [onPong]: (payload: Buffer) => events.push(['pong', payload.toString()]),
+    [onClose]: (code: number | undefined, reason: string) => events.push(['close', code, reason]),
+    [onFail]: (error: WebSocketProtocolError) => events.push(['fail', error.closeCode, error.code]),
+    [onResume]: () => events.push(['resume']),
+    [receiving]: () => true,
   };
   return { receiver: new FrameReceiver(handler, { role, maxMessageBytes }), events };
 }
@@ -98,24 +98,24 @@ describe('FrameReceiver', () => {
 
   it('stops between frames while the handler is not receiving, and goes on when run again', () => {
     const events: string[] = [];
-    let receiving = true;
+    let accepting = true;
     const handler: FrameHandler = {
-      onMessage: (data) => {
+      [onMessage]: (data: string | Buffer) => {
         events.push(String(data));
-        receiving = false;
+        accepting = false;
       },
-      onPing: () => undefined,
-      onPong: () => undefined,
-      onClose: () => undefined,
-      onFail: () => undefined,
-      onResume: () => undefined,
-      receiving: () => receiving,
+      [onPing]: () => undefined,
+      [onPong]: () => undefined,
+      [onClose]: () => undefined,
+      [onFail]: () => undefined,
+      [onResume]: () => undefined,
+      [receiving]: () => accepting,
     };
     const r = new FrameReceiver(handler, { role: 'server', maxMessageBytes: 1000 });
     r.input.push(Buffer.concat([clientFrame(0x1, 'a'), clientFrame(0x1, 'b')]));
     assert.equal(r.run(), 1);
     assert.deepEqual(events, ['a']);
-    receiving = true;
+    accepting = true;
     r.run();
     assert.deepEqual(events, ['a', 'b']);
   });
@@ -124,13 +124,14 @@ describe('FrameReceiver', () => {
 describe('applyMask', () => {
   it('matches a byte-by-byte XOR at every length and alignment', () => {
     const mask = Buffer.from([0x12, 0x34, 0x56, 0x78]);
+    const key = 0x12345678;
     const backing = Buffer.alloc(400);
     for (let offset = 0; offset < 4; offset++) {
       for (const length of [0, 1, 3, 4, 63, 64, 65, 100, 257]) {
         const data = backing.subarray(offset, offset + length);
         for (let i = 0; i < length; i++) data[i] = (i * 7 + offset) & 0xff;
         const expected = Buffer.from(data).map((b, i) => b ^ mask[i & 3]!);
-        applyMask(data, mask);
+        applyMask(data, key);
         assert.deepEqual([...data], [...expected], `offset ${offset} length ${length}`);
       }
     }

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { ErrorCode, ManualClock, type CloseEvent } from '../../src/index.js';
 import type { WebSocketConnection } from '../../src/transport/websocket/websocket-connection.js';
 import { extension, subprotocol } from '../../src/transport/websocket/ws-library.js';
+import { makeTlsMaterial } from '../helpers/tls-material.js';
 import { until } from '../helpers/wait.js';
 import { wsServer, type WsFixture } from './fixtures.js';
 import { RawWebSocket, rawExchange, upgradeRequest } from './raw-websocket.js';
@@ -202,6 +203,25 @@ describe('WebSocket handshake', () => {
       clock.advance(5000);
       await until(() => slowClosed, 1000, 'the slow socket to be closed');
       await stillServes(f.port, '/');
+    } finally {
+      await f.stop();
+    }
+  });
+
+  it('closes a stalled TLS ClientHello on wss at the handshake timeout (injected clock)', async () => {
+    const clock = new ManualClock();
+    const f = await wsServer({ transport: 'wss', tls: makeTlsMaterial(), handshakeTimeout: 2000 }, { clock });
+    try {
+      const stalled = connect({ port: f.port, host: '127.0.0.1' });
+      let closed = false;
+      stalled.on('close', () => (closed = true));
+      stalled.on('error', () => undefined);
+      await new Promise((resolve) => stalled.once('connect', resolve));
+      stalled.write(Buffer.from([0x16, 0x03, 0x01])); // the start of a ClientHello, and nothing more
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(closed, false);
+      clock.advance(2000);
+      await until(() => closed, 1000, 'the stalled socket to be closed');
     } finally {
       await f.stop();
     }

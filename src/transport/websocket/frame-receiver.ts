@@ -5,20 +5,30 @@ import { CloseCode, isValidCloseCode, MAX_CONTROL_PAYLOAD, Opcode } from './cons
 import { applyMask } from './mask.js';
 import type { PerMessageDeflateInstance } from './ws-library.js';
 
+// The handler's methods are keyed by these symbols, so that a connection can be its own handler
+// (no closures per connection) without the methods becoming part of its public API.
+export const onMessage: unique symbol = Symbol('websocket.onMessage');
+export const onPing: unique symbol = Symbol('websocket.onPing');
+export const onPong: unique symbol = Symbol('websocket.onPong');
+export const onClose: unique symbol = Symbol('websocket.onClose');
+export const onFail: unique symbol = Symbol('websocket.onFail');
+export const onResume: unique symbol = Symbol('websocket.onResume');
+export const receiving: unique symbol = Symbol('websocket.receiving');
+
 /** What the receiver hands up: whole messages, control frames, and the one failure. */
 export interface FrameHandler {
   /** A whole data message: text as a string (valid UTF-8), binary as a Buffer. */
-  onMessage(data: string | Buffer, binary: boolean): void;
-  onPing(payload: Buffer): void;
-  onPong(payload: Buffer): void;
+  [onMessage](data: string | Buffer, binary: boolean): void;
+  [onPing](payload: Buffer): void;
+  [onPong](payload: Buffer): void;
   /** The peer's close frame; `code` is undefined when it carried none. Nothing is parsed after. */
-  onClose(code: number | undefined, reason: string): void;
+  [onClose](code: number | undefined, reason: string): void;
   /** The peer broke the protocol; nothing is parsed after. */
-  onFail(error: WebSocketProtocolError): void;
+  [onFail](error: WebSocketProtocolError): void;
   /** An inflated message part arrived after `run()` had returned: call `run()` again. */
-  onResume(): void;
+  [onResume](): void;
   /** Asked after each frame: false stops `run()` until it is called again. */
-  receiving(): boolean;
+  [receiving](): boolean;
 }
 
 export interface FrameReceiverOptions {
@@ -60,7 +70,8 @@ export class FrameReceiver {
   private compressed = false;
   private masked = false;
   private payloadLength = 0;
-  private readonly mask = Buffer.alloc(4);
+  /** The frame's masking key, as a big-endian 32-bit number. */
+  private maskKey = 0;
   // The fragmented (or compressed) message being assembled.
   private messageOpcode = 0;
   private messageCompressed = false;
@@ -69,8 +80,8 @@ export class FrameReceiver {
   /** Bytes held for the message: binary fragments, or text already decoded, or inflated bytes. */
   private heldBytes = 0;
   private inflatedBytes = 0;
-  private fragments: Buffer[] = [];
-  private textParts: string[] = [];
+  private fragments: Buffer[] | undefined;
+  private textParts: string[] | undefined;
   private streamText: TextDecoder | undefined;
 
   constructor(
@@ -88,7 +99,7 @@ export class FrameReceiver {
 
   /** Buffers held (each costs memory beyond its bytes). */
   get bufferedChunks(): number {
-    return this.input.chunkCount + this.fragments.length + this.textParts.length;
+    return this.input.chunkCount + (this.fragments?.length ?? 0) + (this.textParts?.length ?? 0);
   }
 
   /** Whether the receiver waits for the rest of a frame or message (as opposed to being idle or done). */
@@ -103,11 +114,11 @@ export class FrameReceiver {
       if (this.state === HEADER && !this.readHeader()) break;
       if (this.state !== PAYLOAD || this.input.length < this.payloadLength) break;
       const payload = this.input.take(this.payloadLength);
-      if (this.masked) applyMask(payload, this.mask);
+      if (this.masked) applyMask(payload, this.maskKey);
       this.state = HEADER;
       frames++;
       this.frame(payload);
-      if (!this.handler.receiving()) break;
+      if (!this.handler[receiving]()) break;
     }
     return frames;
   }
@@ -177,7 +188,7 @@ export class FrameReceiver {
     const maskAt = headerBytes;
     if (masked) headerBytes += 4;
     if (input.length < headerBytes) return false;
-    if (masked) this.mask.writeUInt32BE(input.readUInt(maskAt, 4, false), 0);
+    this.maskKey = masked ? input.readUInt(maskAt, 4, false) : 0;
     input.skip(headerBytes);
 
     this.fin = fin;
@@ -212,10 +223,10 @@ export class FrameReceiver {
         this.close(payload);
         return;
       case Opcode.Ping:
-        this.handler.onPing(payload);
+        this.handler[onPing](payload);
         return;
       case Opcode.Pong:
-        this.handler.onPong(payload);
+        this.handler[onPong](payload);
         return;
     }
   }
@@ -223,7 +234,7 @@ export class FrameReceiver {
   /** The common case: a message in one uncompressed frame. */
   private whole(payload: Buffer, opcode: number): void {
     if (opcode === Opcode.Binary) {
-      this.handler.onMessage(payload, true);
+      this.handler[onMessage](payload, true);
       return;
     }
     let text: string;
@@ -233,7 +244,7 @@ export class FrameReceiver {
       this.invalidUtf8(error);
       return;
     }
-    this.handler.onMessage(text, false);
+    this.handler[onMessage](text, false);
   }
 
   private part(payload: Buffer): void {
@@ -258,23 +269,24 @@ export class FrameReceiver {
         this.invalidUtf8(error);
         return;
       }
-      if (text.length > 0) this.textParts.push(text);
+      if (text.length > 0) (this.textParts ??= []).push(text);
       this.heldBytes += piece.length;
     } else if (piece.length > 0) {
-      this.fragments.push(piece);
+      (this.fragments ??= []).push(piece);
       this.heldBytes += piece.length;
     }
     if (!fin) return;
     const binary = this.messageOpcode === Opcode.Binary;
     let data: string | Buffer;
     if (binary) {
-      const fragments = this.fragments;
+      const fragments = this.fragments ?? [];
       data = fragments.length === 0 ? EMPTY : fragments.length === 1 ? fragments[0]! : Buffer.concat(fragments, this.heldBytes);
     } else {
-      data = this.textParts.length === 1 ? this.textParts[0]! : this.textParts.join('');
+      const parts = this.textParts ?? [];
+      data = parts.length === 1 ? parts[0]! : parts.join('');
     }
     this.resetMessage();
-    this.handler.onMessage(data, binary);
+    this.handler[onMessage](data, binary);
   }
 
   private resetMessage(): void {
@@ -283,8 +295,8 @@ export class FrameReceiver {
     this.messageBytes = 0;
     this.heldBytes = 0;
     this.inflatedBytes = 0;
-    if (this.fragments.length > 0) this.fragments = [];
-    if (this.textParts.length > 0) this.textParts = [];
+    this.fragments = undefined;
+    this.textParts = undefined;
   }
 
   private close(payload: Buffer): void {
@@ -304,7 +316,7 @@ export class FrameReceiver {
       }
     }
     this.stop();
-    this.handler.onClose(code, reason);
+    this.handler[onClose](code, reason);
   }
 
   // ---- permessage-deflate ----------------------------------------------------------------
@@ -332,7 +344,7 @@ export class FrameReceiver {
       return;
     }
     this.collect(result, fin);
-    if (this.state === HEADER) this.handler.onResume();
+    if (this.state === HEADER) this.handler[onResume]();
   }
 
   // ---- failures --------------------------------------------------------------------------
@@ -348,7 +360,7 @@ export class FrameReceiver {
   private fail(code: ErrorCode, closeCode: number, message: string, cause?: unknown): false {
     if (this.state === DONE) return false;
     this.stop();
-    this.handler.onFail(new WebSocketProtocolError(code, closeCode, `invalid WebSocket frame: ${message}`, cause === undefined ? undefined : { cause }));
+    this.handler[onFail](new WebSocketProtocolError(code, closeCode, `invalid WebSocket frame: ${message}`, cause === undefined ? undefined : { cause }));
     return false;
   }
 }

@@ -47,7 +47,7 @@ export function writeFrame(opcode: number, payload: string | Uint8Array, mask?: 
   if (mask) {
     frame[1] |= 0x80;
     frame.set(mask, 2 + lengthBytes);
-    applyMask(frame.subarray(headerBytes), mask);
+    applyMask(frame.subarray(headerBytes), ((mask[0]! << 24) | (mask[1]! << 16) | (mask[2]! << 8) | mask[3]!) >>> 0);
   }
   return frame;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { STATUS_CODES, validateHeaderName, validateHeaderValue, type IncomingMessage } from 'node:http';
+import { STATUS_CODES, validateHeaderName, validateHeaderValue, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { WEBSOCKET_GUID } from './constants.js';
 import type { WebSocketRequestInfo } from './websocket-connection.js';
 import { extension, subprotocol, type ExtensionOffers } from './ws-library.js';
@@ -78,20 +78,30 @@ export function checkUpgrade(request: IncomingMessage, options: UpgradeCheckOpti
     }
   }
 
-  const url = request.url ?? '/';
-  const queryAt = url.indexOf('?');
-  return {
-    key: key.trim(),
-    protocols,
-    extensions,
-    info: {
-      url,
-      path: queryAt === -1 ? url : url.slice(0, queryAt),
-      query: new URLSearchParams(queryAt === -1 ? '' : url.slice(queryAt + 1)),
-      headers,
-      origin,
-    },
-  };
+  return { key: key.trim(), protocols, extensions, info: new RequestInfo(request.url ?? '/', headers, origin) };
+}
+
+/** The request kept with a connection; the query is parsed when first asked for. */
+class RequestInfo implements WebSocketRequestInfo {
+  readonly path: string;
+  private parsedQuery: URLSearchParams | undefined;
+
+  constructor(
+    readonly url: string,
+    readonly headers: IncomingHttpHeaders,
+    readonly origin: string | undefined,
+  ) {
+    const queryAt = url.indexOf('?');
+    this.path = queryAt === -1 ? url : url.slice(0, queryAt);
+  }
+
+  get query(): URLSearchParams {
+    if (!this.parsedQuery) {
+      const queryAt = this.url.indexOf('?');
+      this.parsedQuery = new URLSearchParams(queryAt === -1 ? '' : this.url.slice(queryAt + 1));
+    }
+    return this.parsedQuery;
+  }
 }
 
 export function isRefusal(value: UpgradeRequest | Refusal): value is Refusal {

@@ -7,7 +7,7 @@ import { CHUNK_OVERHEAD_BYTES } from '../../connection/limits.js';
 import { DecodeError, ErrorCode, InvalidOptionError, SwitchboardError, WebSocketProtocolError, asError } from '../../errors.js';
 import { codecFor } from './codec-adapter.js';
 import { CloseCode, Opcode } from './constants.js';
-import { FrameReceiver, type FrameHandler } from './frame-receiver.js';
+import { FrameReceiver, type FrameHandler, onClose, onFail, onMessage, onPing, onPong, onResume, receiving } from './frame-receiver.js';
 import { SERVER_PING_FRAME, writeCloseFrame, writeFrame } from './frame-writer.js';
 import { randomMask } from './mask.js';
 import { MaskingWebSocketEncoder, serverEncoderFor } from './websocket-encoder.js';
@@ -19,7 +19,8 @@ export interface WebSocketRequestInfo {
   url: string;
   /** The path without the query. */
   path: string;
-  query: URLSearchParams;
+  /** The query, parsed on first use. */
+  readonly query: URLSearchParams;
   headers: IncomingHttpHeaders;
   origin: string | undefined;
 }
@@ -51,7 +52,7 @@ const REASON_TEXTS: Partial<Record<CloseReason, string>> = { stop: 'server stopp
  * The `close` event's `code` is the peer's close code (1005 for none), or the code this side
  * failed the connection with, or 1006 when the connection ended without a close frame.
  */
-export class WebSocketConnection extends Connection {
+export class WebSocketConnection extends Connection implements FrameHandler {
   readonly role: 'server' | 'client';
   readonly messageCodec: MessageCodec;
   /** Server side: the upgrade request (URL, headers, origin). */
@@ -82,12 +83,8 @@ export class WebSocketConnection extends Connection {
     this.request = init.request;
     this.subprotocol = init.protocol ?? '';
     this.upgraded = this.responded = init.role === 'client';
-    this.receiver = new FrameReceiver(this.frameHandler, { role: init.role, maxMessageBytes: this.limits.maxReceiveBufferSize });
+    this.receiver = new FrameReceiver(this, { role: init.role, maxMessageBytes: this.limits.maxReceiveBufferSize });
     this.socket.setTimeout?.(0);
-    this.socket.once('close', () => {
-      this.receiver.stop();
-      this.deflate?.cleanup();
-    });
     if (init.head && init.head.length > 0) this.receive(init.head);
   }
 
@@ -135,8 +132,14 @@ export class WebSocketConnection extends Connection {
     if (this.state !== 'connecting' || this.responded) return false;
     this.responded = this.upgraded = true;
     this.subprotocol = protocol;
-    this.deflate = deflate;
-    this.receiver.deflate = deflate;
+    if (deflate) {
+      this.deflate = this.receiver.deflate = deflate;
+      // zlib streams hold native memory: release it with the socket.
+      this.socket.once('close', () => {
+        this.receiver.stop();
+        deflate.cleanup();
+      });
+    }
     this.socket.write(response);
     this.establish();
     return true;
@@ -190,20 +193,10 @@ export class WebSocketConnection extends Connection {
     }
   }
 
-  private readonly frameHandler: FrameHandler = {
-    onMessage: (data, _binary) => this.onMessage(data),
-    onPing: (payload) => this.onPing(payload),
-    onPong: () => undefined,
-    onClose: (code, reason) => this.onClose(code, reason),
-    onFail: (error) => {
-      this.dispatch('decodeFail', { connection: this, error });
-      this.fail('error', error.closeCode, error);
-    },
-    onResume: () => this.parse(),
-    receiving: () => !this.receivePaused && (this.state === 'open' || this.state === 'closing'),
-  };
+  // ---- FrameHandler: what the receiver hands up ------------------------------------------
 
-  private onMessage(data: string | Buffer): void {
+  /** @internal */
+  [onMessage](data: string | Buffer): void {
     if (this.state !== 'open') return;
     let message: unknown;
     try {
@@ -217,7 +210,8 @@ export class WebSocketConnection extends Connection {
     this.deliver(message);
   }
 
-  private onPing(payload: Buffer): void {
+  /** @internal */
+  [onPing](payload: Buffer): void {
     if (this.state !== 'open' || this.closeSent) return;
     // A pong that would push the send buffer over its limit is skipped, not reported: the peer
     // will see the connection as slow either way.
@@ -225,7 +219,11 @@ export class WebSocketConnection extends Connection {
     this.sendFrame(writeFrame(Opcode.Pong, payload, this.role === 'client' ? randomMask() : undefined));
   }
 
-  private onClose(code: number | undefined, reason: string): void {
+  /** @internal */
+  [onPong](): void {}
+
+  /** @internal */
+  [onClose](code: number | undefined, reason: string): void {
     this.closeReceived = true;
     this.peerCloseCode = code ?? CloseCode.NoStatus;
     this.peerCloseText = reason;
@@ -237,6 +235,22 @@ export class WebSocketConnection extends Connection {
     this.goodbyeCode = code ?? CloseCode.Normal;
     this.goodbyeText = '';
     this.closeGracefully('peer');
+  }
+
+  /** @internal */
+  [onFail](error: WebSocketProtocolError): void {
+    this.dispatch('decodeFail', { connection: this, error });
+    this.fail('error', error.closeCode, error);
+  }
+
+  /** @internal */
+  [onResume](): void {
+    this.parse();
+  }
+
+  /** @internal */
+  [receiving](): boolean {
+    return !this.receivePaused && (this.state === 'open' || this.state === 'closing');
   }
 
   /** Fails the connection: a close frame with `closeCode`, then the socket ends at once. */

@@ -19,6 +19,8 @@ import { extension, PerMessageDeflate, type PerMessageDeflateInstance } from './
 /** A socket whose handshake has not finished: its deadline, and its connection once upgraded. */
 interface Pending {
   timer: TimerHandle;
+  /** Forgets the socket if it closes first; removed once settled, so nothing stays per connection. */
+  onClose: () => void;
   connection?: WebSocketConnection;
 }
 
@@ -197,21 +199,19 @@ export class WebSocketListener implements Listener, UpgradeRoute {
   }
 
   private track(socket: Duplex): Pending {
-    const clock = this.clock!;
     const pending: Pending = {
-      timer: clock.setTimeout(() => this.timedOut(socket), this.handshakeTimeout),
+      timer: this.clock!.setTimeout(() => this.timedOut(socket), this.handshakeTimeout),
+      onClose: () => this.settled(socket),
     };
     pending.timer.unref?.();
     this.pending.set(socket, pending);
-    socket.once('close', () => {
-      clock.clear(pending.timer);
-      this.pending.delete(socket);
-    });
+    socket.on('close', pending.onClose);
     return pending;
   }
 
   private timedOut(socket: Duplex): void {
     const pending = this.pending.get(socket);
+    if (pending) socket.off('close', pending.onClose);
     this.pending.delete(socket);
     const error = new SwitchboardError(ErrorCode.HandshakeTimeout, `WebSocket handshake not finished within ${this.handshakeTimeout} ms`);
     if (pending?.connection) pending.connection.destroyWith('error', error);
@@ -222,6 +222,7 @@ export class WebSocketListener implements Listener, UpgradeRoute {
     const pending = this.pending.get(socket);
     if (!pending) return;
     this.clock!.clear(pending.timer);
+    socket.off('close', pending.onClose);
     this.pending.delete(socket);
   }
 
@@ -257,8 +258,13 @@ export class WebSocketListener implements Listener, UpgradeRoute {
     }
     let decision: ReturnType<typeof hook>;
     try {
+      const info = checked.info;
       decision = hook({
-        ...checked.info,
+        url: info.url,
+        path: info.path,
+        query: info.query,
+        headers: info.headers,
+        origin: info.origin,
         remoteAddress: raw.remoteAddress,
         remotePort: raw.remotePort,
         protocols: checked.protocols,
