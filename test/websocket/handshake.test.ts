@@ -244,6 +244,24 @@ describe('WebSocket handshake', () => {
     }
   });
 
+  it('bounds what a client sends before the handshake completes', async () => {
+    const f = await wsServer({ limits: { maxReceiveBufferSize: 4096 }, handshake: () => new Promise<void>(() => undefined) });
+    try {
+      const exchange = rawExchange(f.port, upgradeRequest('/'));
+      await until(() => f.server.connectionCount === 1, 1000, 'the pending connection');
+      const socket = connect({ port: f.port, host: '127.0.0.1' });
+      socket.on('error', () => undefined);
+      await new Promise((resolve) => socket.once('connect', resolve));
+      socket.write(upgradeRequest('/') + 'x'.repeat(64 * 1024));
+      await until(() => f.closes.some((c) => c.reason === 'limit'), 1000, 'the flooding handshake to be closed');
+      assert.equal(f.closes.find((c) => c.reason === 'limit')!.error?.code, ErrorCode.ReceiveBufferFull);
+      socket.destroy();
+      void exchange;
+    } finally {
+      await f.stop();
+    }
+  });
+
   it('refuses upgrades beyond maxConnections with 503', async () => {
     const f = await wsServer({}, { maxConnections: 1 });
     try {

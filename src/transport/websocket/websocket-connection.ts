@@ -165,8 +165,21 @@ export class WebSocketConnection extends Connection implements FrameHandler {
 
   protected override receive(chunk: Buffer): void {
     this.readBytes += chunk.length;
+    if (this.upgraded) {
+      this.receiver.input.push(chunk);
+      if (this.state !== 'connecting') this.parse();
+      return;
+    }
+    // Before the 101 a client has no business sending frames: hold a little (some clients
+    // pipeline their first message), drop everything after a refusal, and never hold more
+    // than the receive limit while a handshake hook runs.
+    if (this.state !== 'connecting') return;
     this.receiver.input.push(chunk);
-    if (this.upgraded && this.state !== 'connecting') this.parse();
+    const limit = this.limits.maxReceiveBufferSize;
+    if (this.receiveBufferBytes > limit) {
+      this.receiver.stop();
+      this.destroyWith('limit', new SwitchboardError(ErrorCode.ReceiveBufferFull, `more than ${limit} bytes sent before the handshake completed`));
+    }
   }
 
   override resumeReceive(): void {
