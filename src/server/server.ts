@@ -215,6 +215,7 @@ export class Server extends TypedEmitter<ServerEvents> implements ConnectionOwne
       const codec = endpoint.codec ?? this.codec;
       const limits = resolveLimits(this.options.limits, endpoint.limits);
       return {
+        clock: this.clock,
         admit: (remoteAddress) => this.admit(remoteAddress),
         connectionInit: () => ({
           id: `${this.options.idPrefix ?? SERVER_DEFAULTS.idPrefix}${(this.nextId++).toString(36)}`,

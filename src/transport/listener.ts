@@ -1,4 +1,5 @@
 import type { Codec } from '../codec/codec.js';
+import type { Clock } from '../util/clock.js';
 import type { Connection, ConnectionInit } from '../connection/connection.js';
 import type { ListeningAddress } from './endpoint.js';
 
@@ -13,6 +14,8 @@ export interface Listener {
 
 /** What a listener needs from its server to turn a socket into a Connection. */
 export interface ListenerHooks {
+  /** The server's clock, for handshake timers. */
+  readonly clock: Clock;
   /** Whether a peer from this address may connect now; `false` drops the socket at once. */
   admit(remoteAddress: string | undefined): boolean;
   /** The fields every connection of this endpoint shares: id, clock, owner, limits, codec. */

@@ -89,8 +89,7 @@ export class WebSocketListener implements Listener, UpgradeRoute {
   }
 
   async listen(): Promise<void> {
-    // connectionInit() also draws a connection id; this one is never used, which only leaves a gap.
-    this.clock = this.hooks.connectionInit().clock;
+    this.clock = this.hooks.clock;
     const endpoint = this.endpoint;
     if (endpoint.server !== undefined) {
       this.http = endpoint.server as HttpServer;
