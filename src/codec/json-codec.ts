@@ -1,7 +1,8 @@
-import { DecodeError, ErrorCode, InvalidMessageError, InvalidOptionError } from '../errors.js';
+import { DecodeError, ErrorCode, InvalidOptionError } from '../errors.js';
 import { oneOfOption } from '../util/validate.js';
 import type { ChunkList } from './chunk-list.js';
 import { DEFAULT_MAX_FRAME_BYTES, type Codec, type CodecOptions, type Decoder } from './codec.js';
+import { toJsonText } from './json-text.js';
 import { LengthFieldCodec, type LengthFieldCodecOptions } from './length-field-codec.js';
 import { LineCodec } from './line-codec.js';
 import { decodeUtf8 } from './utf8.js';
@@ -75,13 +76,7 @@ export class JsonCodec implements Codec<unknown> {
   }
 
   encode(message: unknown): Buffer {
-    let text: string | undefined;
-    try {
-      text = JSON.stringify(message);
-    } catch (error) {
-      throw new InvalidMessageError(`message cannot be written as JSON: ${(error as Error).message}`, { cause: error });
-    }
-    if (text === undefined) throw new InvalidMessageError(`a ${typeof message} cannot be written as JSON`);
+    const text = toJsonText(message);
     // JSON.stringify without indentation escapes every control character, so the text holds no
     // end of line for the line framing to trip on.
     return this.frames.encode(text);

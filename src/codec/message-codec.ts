@@ -1,3 +1,4 @@
+import { toJsonText } from './json-text.js';
 import { DecodeError, ErrorCode, InvalidMessageError } from '../errors.js';
 
 /**
@@ -76,14 +77,7 @@ export class JsonMessageCodec implements MessageCodec<unknown> {
   }
 
   encode(message: unknown): string {
-    let text: string | undefined;
-    try {
-      text = JSON.stringify(message);
-    } catch (error) {
-      throw new InvalidMessageError(`message cannot be written as JSON: ${(error as Error).message}`, { cause: error });
-    }
-    if (text === undefined) throw new InvalidMessageError(`a ${typeof message} cannot be written as JSON`);
-    return text;
+    return toJsonText(message);
   }
 }
 
