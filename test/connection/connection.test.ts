@@ -177,6 +177,29 @@ describe('TLS connections', () => {
     await server.stop();
   });
 
+  it('requestCert: a client with a trusted certificate is served, one without is refused', async () => {
+    const server = new Server({ endpoints: [{ transport: 'tls', host: '127.0.0.1', port: 0, tls: { ...tls, ca: tls.cert, requestCert: true } }] });
+    server.on('message', ({ connection, message }) => connection.send(message));
+    await server.start();
+    const port = (server.addresses()[0] as { port: number }).port;
+    const trusted = new Client({ transport: 'tls', host: '127.0.0.1', port, tls: { ca: tls.cert, cert: tls.cert, key: tls.key } });
+    const connection = await trusted.connect();
+    connection.send('with a certificate');
+    assert.equal(String((await nextEvent<{ message: Buffer }>(connection, 'message')).message), 'with a certificate');
+    await trusted.close();
+    const closed = nextEvent<CloseEvent>(server, 'close');
+    const anonymous = new Client({ transport: 'tls', host: '127.0.0.1', port, tls: { ca: tls.cert } });
+    anonymous.on('connectFail', () => undefined);
+    await anonymous.connect().then(
+      (c) => new Promise((resolve) => c.once('close', resolve)), // TLS 1.3: refused just after the handshake
+      () => undefined,
+    );
+    const close = await closed;
+    assert.equal(close.reason, 'error');
+    assert.equal(close.error?.code, ErrorCode.TlsHandshake);
+    await server.stop();
+  });
+
   it('a stalled TLS handshake is closed at handshakeTimeout (injected clock)', async () => {
     const clock = new ManualClock(Date.now());
     const server = new Server({ clock, endpoints: [{ transport: 'tls', host: '127.0.0.1', port: 0, tls, handshakeTimeout: 5000 }] });
