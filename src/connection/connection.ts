@@ -52,6 +52,38 @@ export const DEFAULT_CLOSE_TIMEOUT = 10_000;
 const PEER_GONE_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
 /**
+ * The connection a socket belongs to. Socket listeners are shared functions that find their
+ * connection here (`this` is the socket), not five closures per connection: idle connections are
+ * what a long-connection server holds most of, and each closure (with its context) is heap.
+ */
+const owningConnection = Symbol('switchboard.connection');
+/** The protected socket-facing side of a Connection, as its shared listeners call it. */
+interface SocketSide {
+  receive(chunk: Buffer): void;
+  peerEnded(): void;
+  drained(): void;
+  socketError(error: NodeJS.ErrnoException): void;
+  finalize(): void;
+}
+type OwnedSocket = Socket & { [owningConnection]: SocketSide };
+
+function onSocketData(this: OwnedSocket, chunk: Buffer): void {
+  this[owningConnection].receive(chunk);
+}
+function onSocketEnd(this: OwnedSocket): void {
+  this[owningConnection].peerEnded();
+}
+function onSocketDrain(this: OwnedSocket): void {
+  this[owningConnection].drained();
+}
+function onSocketError(this: OwnedSocket, error: NodeJS.ErrnoException): void {
+  this[owningConnection].socketError(error);
+}
+function onSocketClose(this: OwnedSocket): void {
+  this[owningConnection].finalize();
+}
+
+/**
  * One live peer over any transport: receive buffer and decoder, send queue with limits, counters,
  * state and events. `send()` never throws; it answers `true` (accepted, nothing waiting ahead of
  * it on the peer), `null` (accepted, queued behind output the peer has not taken yet) or `false`
@@ -64,7 +96,13 @@ export class Connection extends TypedEmitter<ConnectionEvents> implements Flusha
   /** The encoder that frames this connection's output; connections sharing it share broadcasts. */
   readonly encoder: WireEncoder;
   /** User data: whatever the application wants to keep with this connection. Cleared on close. */
-  context: Record<string, unknown> = {};
+  get context(): Record<string, unknown> {
+    // Made on first use: most connections of a large server never carry any.
+    return (this.contextNow ??= {});
+  }
+  set context(value: Record<string, unknown>) {
+    this.contextNow = value;
+  }
   /** Messages decoded from the peer. */
   requests = 0;
   /** Bytes received from the socket. */
@@ -81,18 +119,22 @@ export class Connection extends TypedEmitter<ConnectionEvents> implements Flusha
   protected limitsNow: ResolvedLimits;
   private owner: ConnectionOwner | undefined;
   private stateNow: ConnectionState;
-  private readonly input = new ChunkList();
+  private contextNow: Record<string, unknown> | undefined;
+  /** Received bytes not yet decoded; made on the first read (WebSocket frames never use it). */
+  private input: ChunkList | undefined;
   private readonly decoder: Decoder;
   private receivePausedNow = false;
-  private pending: Buffer[] = [];
+  /** Frames queued this turn; made by the first send after each flush. */
+  private pending: Buffer[] | undefined;
   private pendingBytes = 0;
   private flushQueued = false;
   private overSendLimit = false;
   private closeReason: CloseReason | undefined;
   private closeError: SwitchboardError | undefined;
   private closeTimer: TimerHandle | undefined;
-  /** Unsent bytes seen just before the socket was torn down (Node empties its buffer on destroy). */
-  private unsentAtTeardown = { bytes: 0, messages: 0 };
+  /** Unsent bytes (and messages) seen just before the socket was torn down (Node empties its buffer on destroy). */
+  private unsentBytes = 0;
+  private unsentMessages = 0;
   private readonly closeTimeout: number;
   private iterators: Set<MessageIterator> | undefined;
   /** Set by transports with close codes (WebSocket). */
@@ -139,7 +181,8 @@ export class Connection extends TypedEmitter<ConnectionEvents> implements Flusha
   }
   /** Bytes of incomplete messages held, plus the per-chunk overhead. */
   get receiveBufferBytes(): number {
-    return this.input.length + this.input.chunkCount * CHUNK_OVERHEAD_BYTES;
+    const input = this.input;
+    return input === undefined ? 0 : input.length + input.chunkCount * CHUNK_OVERHEAD_BYTES;
   }
   get limits(): Readonly<ResolvedLimits> {
     return this.limitsNow;
@@ -208,7 +251,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> implements Flusha
 
   private queue(frame: Buffer): boolean | null {
     const behind = this.socket.writableLength > 0;
-    this.pending.push(frame);
+    (this.pending ??= []).push(frame);
     this.pendingBytes += frame.length;
     if (!this.flushQueued) {
       this.flushQueued = true;
@@ -225,21 +268,22 @@ export class Connection extends TypedEmitter<ConnectionEvents> implements Flusha
   /** Writes everything queued in one go. Called by the flush scheduler once per turn. */
   flush(): void {
     this.flushQueued = false;
-    const count = this.pending.length;
-    if (count === 0 || this.socket.destroyed) return;
+    const pending = this.pending;
+    if (pending === undefined || this.socket.destroyed) return;
+    const count = pending.length;
     const bytes = this.pendingBytes;
     if (count === 1) {
-      this.socket.write(this.pending[0]!);
+      this.socket.write(pending[0]!);
     } else if (bytes <= 65536) {
       // Small messages: one copy into one buffer beats writev's per-chunk bookkeeping.
-      this.socket.write(Buffer.concat(this.pending, bytes));
+      this.socket.write(Buffer.concat(pending, bytes));
     } else {
       this.socket.cork();
-      for (let i = 0; i < count; i++) this.socket.write(this.pending[i]!);
+      for (let i = 0; i < count; i++) this.socket.write(pending[i]!);
       this.socket.uncork();
     }
     this.writtenBytes += bytes;
-    this.pending = [];
+    this.pending = undefined;
     this.pendingBytes = 0;
     if (this.overSendLimit && this.socket.writableLength === 0) this.drained();
   }
@@ -271,20 +315,23 @@ export class Connection extends TypedEmitter<ConnectionEvents> implements Flusha
   protected receive(chunk: Buffer): void {
     this.readBytes += chunk.length;
     const step = this.limitsNow.readBufferSize;
+    const input = (this.input ??= new ChunkList());
     if (chunk.length <= step) {
-      this.input.push(chunk);
+      input.push(chunk);
     } else {
-      for (let at = 0; at < chunk.length; at += step) this.input.push(chunk.subarray(at, at + step));
+      for (let at = 0; at < chunk.length; at += step) input.push(chunk.subarray(at, at + step));
     }
     this.decodeAvailable();
   }
 
   private decodeAvailable(): void {
+    const input = this.input;
+    if (input === undefined) return;
     let decoded = 0;
     while (!this.receivePausedNow && this.stateNow === 'open') {
       let message: unknown;
       try {
-        message = this.decoder.decode(this.input);
+        message = this.decoder.decode(input);
       } catch (error) {
         this.failDecode(error);
         return;
@@ -297,7 +344,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> implements Flusha
     const buffered = this.receiveBufferBytes;
     if (buffered > this.limitsNow.maxReceiveBufferSize && this.stateNow === 'open') {
       this.dispatch('receiveBufferFull', { connection: this, bufferedBytes: buffered, limit: this.limitsNow.maxReceiveBufferSize });
-      this.input.clear();
+      input.clear();
       this.destroyWith('limit', new SwitchboardError(ErrorCode.ReceiveBufferFull, `receive buffer passed ${this.limitsNow.maxReceiveBufferSize} bytes`));
     }
   }
@@ -313,7 +360,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> implements Flusha
       error instanceof SwitchboardError
         ? error
         : new DecodeError(ErrorCode.CorruptFrame, 'decoder threw', { cause: error });
-    this.input.clear();
+    this.input?.clear();
     this.dispatch('decodeFail', { connection: this, error: coded });
     this.destroyWith('error', coded);
   }
@@ -326,7 +373,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> implements Flusha
     this.stateNow = 'open';
     this.lastHeartbeat = this.clock.now();
     this.dispatch('establish', { connection: this });
-    if (this.input.length > 0) this.decodeAvailable();
+    if (this.input !== undefined && this.input.length > 0) this.decodeAvailable();
   }
 
   /**
@@ -389,26 +436,29 @@ export class Connection extends TypedEmitter<ConnectionEvents> implements Flusha
 
   private noteUnsent(): void {
     const bytes = this.pendingBytes + this.socket.writableLength;
-    if (bytes > this.unsentAtTeardown.bytes) {
-      this.unsentAtTeardown = { bytes, messages: this.pending.length + (this.socket.writableLength > 0 ? 1 : 0) };
+    if (bytes > this.unsentBytes) {
+      this.unsentBytes = bytes;
+      this.unsentMessages = (this.pending?.length ?? 0) + (this.socket.writableLength > 0 ? 1 : 0);
     }
   }
 
   private attachSocket(): void {
-    const socket = this.socket;
+    const socket = this.socket as OwnedSocket;
     socket.setNoDelay?.(true);
-    socket.on('data', (chunk: Buffer) => this.receive(chunk));
-    socket.on('end', () => this.peerEnded());
-    socket.on('drain', () => this.drained());
-    socket.on('error', (error: NodeJS.ErrnoException) => this.socketError(error));
-    socket.on('close', () => this.finalize());
+    socket[owningConnection] = this as unknown as SocketSide;
+    socket.on('data', onSocketData);
+    socket.on('end', onSocketEnd);
+    socket.on('drain', onSocketDrain);
+    socket.on('error', onSocketError);
+    socket.on('close', onSocketClose);
   }
 
   /** The peer will send no more: deliver a last frame made of leftovers, then close our side. */
   protected peerEnded(): void {
-    if (this.stateNow === 'open' && this.decoder.decodeEnd && this.input.length > 0) {
+    const input = this.input;
+    if (this.stateNow === 'open' && this.decoder.decodeEnd && input !== undefined && input.length > 0) {
       try {
-        const last = this.decoder.decodeEnd(this.input);
+        const last = this.decoder.decodeEnd(input);
         if (last !== undefined) this.deliver(last);
       } catch (error) {
         this.failDecode(error);
@@ -437,11 +487,11 @@ export class Connection extends TypedEmitter<ConnectionEvents> implements Flusha
     this.stateNow = 'closed';
     if (this.closeTimer) this.clock.clear(this.closeTimer);
     this.noteUnsent();
-    const lostBytes = this.unsentAtTeardown.bytes;
-    const lostMessages = this.unsentAtTeardown.messages;
-    this.pending = [];
+    const lostBytes = this.unsentBytes;
+    const lostMessages = this.unsentMessages;
+    this.pending = undefined;
     this.pendingBytes = 0;
-    this.input.clear();
+    this.input = undefined;
     if (lostBytes > 0) {
       this.dispatch('sendFail', { connection: this, code: 'remoteClosed', lostMessages, lostBytes });
     }
@@ -457,7 +507,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> implements Flusha
     if (this.iterators) for (const iterator of this.iterators) iterator.end();
     this.owner?.connectionClosed(this);
     this.owner = undefined;
-    this.context = {};
+    this.contextNow = undefined;
   }
 
   // ---- events ----------------------------------------------------------------------------

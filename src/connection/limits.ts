@@ -41,8 +41,13 @@ export const DEFAULT_LIMITS = {
  */
 export const CHUNK_OVERHEAD_BYTES = 96;
 
-/** Layers limits (later ones win) and validates the result. */
+/** Results of {@link resolveLimits}: frozen, so that every connection of an endpoint shares one. */
+const resolved = new WeakSet<object>();
+
+/** Layers limits (later ones win) and validates the result, which is frozen. */
 export function resolveLimits(...layers: Array<ConnectionLimits | undefined>): ResolvedLimits {
+  // Already resolved (a server's limits handed to each of its connections): shared, not copied.
+  if (layers.length === 1 && layers[0] !== undefined && resolved.has(layers[0])) return layers[0] as ResolvedLimits;
   const merged: ResolvedLimits = { ...DEFAULT_LIMITS };
   for (const layer of layers) {
     if (!layer) continue;
@@ -55,5 +60,7 @@ export function resolveLimits(...layers: Array<ConnectionLimits | undefined>): R
   integerOption('maxReceiveBufferSize', merged.maxReceiveBufferSize, 1);
   integerOption('maxSendBufferSize', merged.maxSendBufferSize, 1);
   oneOfOption('sendBufferFullPolicy', merged.sendBufferFullPolicy, ['refuse', 'close'] as const);
+  Object.freeze(merged);
+  resolved.add(merged);
   return merged;
 }

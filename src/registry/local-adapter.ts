@@ -119,7 +119,7 @@ export class LocalAdapter implements RegistryAdapter {
 
   async groupsOf(id: string): Promise<string[]> {
     const member = this.membership.member(id);
-    return member ? [...member.groups] : [];
+    return member?.groups ? [...member.groups] : [];
   }
 
   async groups(): Promise<string[]> {

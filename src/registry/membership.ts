@@ -5,8 +5,8 @@ export interface Member {
   readonly connection: Connection;
   /** The user id this connection is bound to, if any. */
   flag: string | undefined;
-  /** The groups this connection is in: the member-to-group direction of the index. */
-  readonly groups: Set<string>;
+  /** The groups this connection is in: the member-to-group direction of the index (made on first join). */
+  groups: Set<string> | undefined;
   /**
    * The number of the last walk that reached this member. A push reaching a connection through two
    * groups (or a flag and a group) sees the mark and skips it: exactly once, with no Set per push.
@@ -40,7 +40,7 @@ export class Membership {
   add(connection: Connection): Member {
     const existing = this.members.get(connection.id);
     if (existing) return existing;
-    const member: Member = { connection, flag: undefined, groups: new Set(), mark: 0 };
+    const member: Member = { connection, flag: undefined, groups: undefined, mark: 0 };
     this.members.set(connection.id, member);
     return member;
   }
@@ -53,11 +53,13 @@ export class Membership {
     const flag = member.flag;
     if (flag !== undefined) removeFrom(this.flagIndex, flag, member);
     const groups: string[] = [];
-    for (const group of member.groups) {
-      removeFrom(this.groupIndex, group, member);
-      groups.push(group);
+    if (member.groups) {
+      for (const group of member.groups) {
+        removeFrom(this.groupIndex, group, member);
+        groups.push(group);
+      }
+      member.groups = undefined;
     }
-    member.groups.clear();
     member.flag = undefined;
     return { flag, groups };
   }
@@ -84,14 +86,15 @@ export class Membership {
   }
 
   join(member: Member, group: string): boolean {
-    if (member.groups.has(group)) return false;
-    member.groups.add(group);
+    const groups = (member.groups ??= new Set());
+    if (groups.has(group)) return false;
+    groups.add(group);
     addTo(this.groupIndex, group, member);
     return true;
   }
 
   leave(member: Member, group: string): boolean {
-    if (!member.groups.delete(group)) return false;
+    if (!member.groups?.delete(group)) return false;
     removeFrom(this.groupIndex, group, member);
     return true;
   }

@@ -62,7 +62,8 @@ export class UpgradeDispatcher {
   }
 }
 
-function ignore(): void {}
+/** The dispatcher's own error listener; a connection that takes the socket over removes it. */
+export function ignore(): void {}
 
 /** Writes a last response and closes the socket once it is out. */
 export function endWith(socket: Duplex, response: string): void {
