@@ -1,12 +1,31 @@
 import { createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
-import { Connection } from '../connection/connection.js';
+import { Connection, type ConnectionInit, type TransportName } from '../connection/connection.js';
 import { ErrorCode, SwitchboardError } from '../errors.js';
 import { describeAddress, ENDPOINT_DEFAULTS, type ListeningAddress, type StreamEndpoint } from './endpoint.js';
 import { listenError } from './listen-error.js';
 import type { Listener, ListenerHooks } from './listener.js';
 import { secureContextFor } from './tls-material.js';
 import { claimSocketPath } from './unix-socket-file.js';
+
+/**
+ * A connection's init, field by field: a `{ ...init, socket }` spread per accepted connection
+ * allocated short-lived property arrays and maps, garbage an idle server carries as RSS.
+ */
+function withSocket(init: ReturnType<ListenerHooks['connectionInit']>, socket: Socket, transport: TransportName): ConnectionInit {
+  return {
+    id: init.id,
+    socket,
+    transport,
+    codec: init.codec,
+    encoder: init.encoder,
+    limits: init.limits,
+    clock: init.clock,
+    owner: init.owner,
+    state: 'connecting',
+    closeTimeout: init.closeTimeout,
+  };
+}
 
 /** Node added SO_REUSEPORT to net.Server.listen in 22.12 and 23.1. */
 export function nodeSupportsReusePort(version = process.versions.node): boolean {
@@ -99,7 +118,7 @@ export class StreamListener implements Listener {
     const endpoint = this.endpoint;
     const init = this.hooks.connectionInit();
     if (endpoint.transport !== 'tls') {
-      const connection = new Connection({ ...init, socket: raw, transport: endpoint.transport, state: 'connecting' });
+      const connection = new Connection(withSocket(init, raw, endpoint.transport));
       this.hooks.accepted(connection);
       connection.establish(); // a byte stream has no handshake: ready once `accept` has been heard
       return;
@@ -110,7 +129,7 @@ export class StreamListener implements Listener {
       requestCert: endpoint.tls.requestCert ?? false,
       rejectUnauthorized: endpoint.tls.rejectUnauthorized ?? true,
     });
-    const connection = new Connection({ ...init, socket: secure, transport: 'tls', state: 'connecting' });
+    const connection = new Connection(withSocket(init, secure, 'tls'));
     const timeout = endpoint.handshakeTimeout ?? ENDPOINT_DEFAULTS.handshakeTimeout;
     const timer = init.clock.setTimeout(() => {
       if (connection.state !== 'connecting') return;

@@ -11,7 +11,7 @@ import { listenError } from '../listen-error.js';
 import type { Listener, ListenerHooks } from '../listener.js';
 import { secureContextFor } from '../tls-material.js';
 import { checkUpgrade, httpRefusal, isRefusal, switchingProtocols, type UpgradeRequest } from './handshake.js';
-import { endWith, UpgradeDispatcher, type UpgradeRoute } from './upgrade-dispatcher.js';
+import { endWith, ignore, UpgradeDispatcher, type UpgradeRoute } from './upgrade-dispatcher.js';
 import { WebSocketConnection } from './websocket-connection.js';
 import { WEBSOCKET_DEFAULTS, type HandshakeDecision, type PerMessageDeflateSettings, type WebSocketEndpoint, type WebSocketPortEndpoint } from './websocket-endpoint.js';
 import { extension, PerMessageDeflate, type PerMessageDeflateInstance } from './ws-library.js';
@@ -238,8 +238,14 @@ export class WebSocketListener implements Listener, UpgradeRoute {
       return;
     }
     const pending = this.pending.get(socket) ?? this.track(socket);
+    const init = this.hooks.connectionInit();
+    // Field by field rather than a spread: see WebSocketConnection's constructor.
     const connection = new WebSocketConnection({
-      ...this.hooks.connectionInit(),
+      id: init.id,
+      limits: init.limits,
+      clock: init.clock,
+      owner: init.owner,
+      closeTimeout: init.closeTimeout,
       socket: raw,
       transport: socket instanceof TLSSocket ? 'wss' : 'ws',
       role: 'server',
@@ -247,6 +253,8 @@ export class WebSocketListener implements Listener, UpgradeRoute {
       request: checked.info,
       head,
     });
+    // The connection has its own error listener now; the dispatcher's stand-in would only cost memory.
+    socket.off('error', ignore);
     pending.connection = connection;
     this.hooks.accepted(connection);
     if (connection.state !== 'connecting') return; // closed by an `accept` listener
