@@ -143,6 +143,11 @@ export class Connection extends TypedEmitter<ConnectionEvents> implements Flusha
 
   constructor(init: ConnectionInit) {
     super({ captureRejections: true });
+    // EventEmitter's constructor gives every instance a null-prototype listener table, which V8
+    // keeps in dictionary mode (~180 bytes). Most connections never get a listener of their own
+    // (servers listen on the server), and Node's EventEmitter makes the table on the first `on()`
+    // when `_events` is undefined, so it is left to that.
+    (this as unknown as { _events: unknown })._events = undefined;
     this.id = init.id;
     this.socket = init.socket;
     this.transport = init.transport;

@@ -190,8 +190,8 @@ export class Server extends TypedEmitter<ServerEvents> implements ConnectionOwne
 
   connectionClosed(connection: Connection): void {
     if (!this.live.delete(connection.id)) return;
-    const address = connection.remoteAddress;
-    if (address !== undefined && this.maxPerAddress !== Infinity) {
+    const address = this.maxPerAddress === Infinity ? undefined : connection.remoteAddress;
+    if (address !== undefined) {
       const left = (this.perAddress.get(address) ?? 1) - 1;
       if (left <= 0) this.perAddress.delete(address);
       else this.perAddress.set(address, left);
@@ -216,7 +216,7 @@ export class Server extends TypedEmitter<ServerEvents> implements ConnectionOwne
       const limits = resolveLimits(this.options.limits, endpoint.limits);
       return {
         clock: this.clock,
-        admit: (remoteAddress) => this.admit(remoteAddress),
+        admit: (socket) => this.admit(socket),
         connectionInit: () => ({
           id: `${this.options.idPrefix ?? SERVER_DEFAULTS.idPrefix}${(this.nextId++).toString(36)}`,
           codec,
@@ -233,13 +233,16 @@ export class Server extends TypedEmitter<ServerEvents> implements ConnectionOwne
     };
   }
 
-  private admit(remoteAddress: string | undefined): boolean {
+  private admit(socket: { readonly remoteAddress?: string | undefined }): boolean {
     if (this.stateNow !== 'running' && this.stateNow !== 'starting') return false;
     if (this.live.size >= this.maxConnections) {
-      this.emit('reject', { remoteAddress, reason: 'maxConnections' });
+      this.emit('reject', { remoteAddress: socket.remoteAddress, reason: 'maxConnections' });
       return false;
     }
-    if (remoteAddress !== undefined && this.maxPerAddress !== Infinity) {
+    if (this.maxPerAddress === Infinity) return true;
+    // Read here, so that Node caches it: connectionClosed needs it after the socket is gone.
+    const remoteAddress = socket.remoteAddress;
+    if (remoteAddress !== undefined) {
       const count = this.perAddress.get(remoteAddress) ?? 0;
       if (count >= this.maxPerAddress) {
         this.emit('reject', { remoteAddress, reason: 'maxConnectionsPerAddress' });

@@ -16,8 +16,12 @@ export interface Listener {
 export interface ListenerHooks {
   /** The server's clock, for handshake timers. */
   readonly clock: Clock;
-  /** Whether a peer from this address may connect now; `false` drops the socket at once. */
-  admit(remoteAddress: string | undefined): boolean;
+  /**
+   * Whether this peer may connect now; `false` drops the socket at once. Takes the socket, not its
+   * address: reading `remoteAddress` makes Node cache the peer name on the socket (an object and a
+   * string per connection), which only the per-address limit needs.
+   */
+  admit(socket: { readonly remoteAddress?: string | undefined }): boolean;
   /** The fields every connection of this endpoint shares: id, clock, owner, limits, codec. */
   connectionInit(): Omit<ConnectionInit, 'socket' | 'transport'> & { codec: Codec };
   /** A connection exists (handshake may be pending): the server tracks it and emits `accept`. */

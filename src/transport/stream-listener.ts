@@ -111,7 +111,7 @@ export class StreamListener implements Listener {
   }
 
   private incoming(raw: Socket): void {
-    if (!this.hooks.admit(raw.remoteAddress)) {
+    if (!this.hooks.admit(raw)) {
       raw.destroy();
       return;
     }

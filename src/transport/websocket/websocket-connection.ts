@@ -58,7 +58,8 @@ export class WebSocketConnection extends Connection implements FrameHandler {
   /** Server side: the upgrade request (URL, headers, origin). */
   readonly request: WebSocketRequestInfo | undefined;
 
-  private readonly receiver: FrameReceiver;
+  /** Made by the first bytes received: an idle connection holds no parser state. */
+  private receiver: FrameReceiver | undefined;
   private subprotocol: string;
   private deflate: PerMessageDeflateInstance | undefined;
   /** The 101 response is written (server) or received (client): frames may flow. */
@@ -97,7 +98,6 @@ export class WebSocketConnection extends Connection implements FrameHandler {
     this.request = init.request;
     this.subprotocol = init.protocol ?? '';
     this.upgraded = this.responded = init.role === 'client';
-    this.receiver = new FrameReceiver(this, { role: init.role, maxMessageBytes: this.limits.maxReceiveBufferSize });
     this.socket.setTimeout?.(0);
     if (init.head && init.head.length > 0) this.receive(init.head);
   }
@@ -113,12 +113,13 @@ export class WebSocketConnection extends Connection implements FrameHandler {
   }
 
   override get receiveBufferBytes(): number {
-    return this.receiver.bufferedBytes + this.receiver.bufferedChunks * CHUNK_OVERHEAD_BYTES;
+    const receiver = this.receiver;
+    return receiver === undefined ? 0 : receiver.bufferedBytes + receiver.bufferedChunks * CHUNK_OVERHEAD_BYTES;
   }
 
   override setLimits(limits: ConnectionLimits): void {
     super.setLimits(limits);
-    this.receiver.maxMessageBytes = this.limits.maxReceiveBufferSize;
+    if (this.receiver) this.receiver.maxMessageBytes = this.limits.maxReceiveBufferSize;
   }
 
   /**
@@ -147,10 +148,10 @@ export class WebSocketConnection extends Connection implements FrameHandler {
     this.responded = this.upgraded = true;
     this.subprotocol = protocol;
     if (deflate) {
-      this.deflate = this.receiver.deflate = deflate;
+      this.deflate = this.frames().deflate = deflate;
       // zlib streams hold native memory: release it with the socket.
       this.socket.once('close', () => {
-        this.receiver.stop();
+        this.receiver?.stop();
         deflate.cleanup();
       });
     }
@@ -180,7 +181,7 @@ export class WebSocketConnection extends Connection implements FrameHandler {
   protected override receive(chunk: Buffer): void {
     this.readBytes += chunk.length;
     if (this.upgraded) {
-      this.receiver.input.push(chunk);
+      this.frames().input.push(chunk);
       if (this.state !== 'connecting') this.parse();
       return;
     }
@@ -188,10 +189,11 @@ export class WebSocketConnection extends Connection implements FrameHandler {
     // pipeline their first message), drop everything after a refusal, and never hold more
     // than the receive limit while a handshake hook runs.
     if (this.state !== 'connecting') return;
-    this.receiver.input.push(chunk);
+    const receiver = this.frames();
+    receiver.input.push(chunk);
     const limit = this.limits.maxReceiveBufferSize;
     if (this.receiveBufferBytes > limit) {
-      this.receiver.stop();
+      receiver.stop();
       this.destroyWith('limit', new SwitchboardError(ErrorCode.ReceiveBufferFull, `more than ${limit} bytes sent before the handshake completed`));
     }
   }
@@ -203,7 +205,9 @@ export class WebSocketConnection extends Connection implements FrameHandler {
 
   private parse(): void {
     if (this.state === 'connecting' || this.state === 'closed') return;
-    const frames = this.receiver.run();
+    const receiver = this.receiver;
+    if (receiver === undefined) return;
+    const frames = receiver.run();
     if (frames > 0) this.lastHeartbeat = this.clock.now();
     const buffered = this.receiveBufferBytes;
     const limit = this.limits.maxReceiveBufferSize;
@@ -211,13 +215,17 @@ export class WebSocketConnection extends Connection implements FrameHandler {
       // Frame headers are checked against the limit before their payload is buffered; this
       // catches what that cannot see: a flood of tiny chunks, each costing more than its bytes.
       this.dispatch('receiveBufferFull', { connection: this, bufferedBytes: buffered, limit });
-      this.receiver.stop();
+      receiver.stop();
       this.fail(
         'limit',
         CloseCode.MessageTooBig,
         new WebSocketProtocolError(ErrorCode.ReceiveBufferFull, CloseCode.MessageTooBig, `receive buffer passed ${limit} bytes`),
       );
     }
+  }
+
+  private frames(): FrameReceiver {
+    return (this.receiver ??= new FrameReceiver(this, { role: this.role, maxMessageBytes: this.limits.maxReceiveBufferSize }));
   }
 
   // ---- FrameHandler: what the receiver hands up ------------------------------------------

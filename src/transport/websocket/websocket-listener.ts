@@ -19,8 +19,6 @@ import { extension, PerMessageDeflate, type PerMessageDeflateInstance } from './
 /** A socket whose handshake has not finished: its deadline, and its connection once upgraded. */
 interface Pending {
   timer: TimerHandle;
-  /** Forgets the socket if it closes first; removed once settled, so nothing stays per connection. */
-  onClose: () => void;
   connection?: WebSocketConnection;
 }
 
@@ -42,6 +40,11 @@ export class WebSocketListener implements Listener, UpgradeRoute {
   private readonly maxHeaders: number;
   private readonly deflate: PerMessageDeflateSettings | undefined;
   private readonly pending = new Map<Duplex, Pending>();
+  /**
+   * Forgets a socket that closes before its handshake is settled; one function for every socket
+   * (`this` is the socket), removed once settled, so nothing stays per connection.
+   */
+  private readonly onPendingClose: (this: Duplex) => void;
   private attached = false;
 
   constructor(
@@ -49,6 +52,10 @@ export class WebSocketListener implements Listener, UpgradeRoute {
     private readonly hooks: ListenerHooks,
   ) {
     const e = endpoint;
+    const listener = this;
+    this.onPendingClose = function (this: Duplex): void {
+      listener.settled(this);
+    };
     this.owned = e.server === undefined;
     this.path = e.path ?? WEBSOCKET_DEFAULTS.path;
     if (typeof this.path !== 'string' || !this.path.startsWith('/') || /[?#\s]/.test(this.path)) {
@@ -198,19 +205,16 @@ export class WebSocketListener implements Listener, UpgradeRoute {
   }
 
   private track(socket: Duplex): Pending {
-    const pending: Pending = {
-      timer: this.clock!.setTimeout(() => this.timedOut(socket), this.handshakeTimeout),
-      onClose: () => this.settled(socket),
-    };
+    const pending: Pending = { timer: this.clock!.setTimeout(() => this.timedOut(socket), this.handshakeTimeout) };
     pending.timer.unref?.();
     this.pending.set(socket, pending);
-    socket.on('close', pending.onClose);
+    socket.on('close', this.onPendingClose);
     return pending;
   }
 
   private timedOut(socket: Duplex): void {
+    socket.off('close', this.onPendingClose);
     const pending = this.pending.get(socket);
-    if (pending) socket.off('close', pending.onClose);
     this.pending.delete(socket);
     const error = new SwitchboardError(ErrorCode.HandshakeTimeout, `WebSocket handshake not finished within ${this.handshakeTimeout} ms`);
     if (pending?.connection) pending.connection.destroyWith('error', error);
@@ -221,7 +225,7 @@ export class WebSocketListener implements Listener, UpgradeRoute {
     const pending = this.pending.get(socket);
     if (!pending) return;
     this.clock!.clear(pending.timer);
-    socket.off('close', pending.onClose);
+    socket.off('close', this.onPendingClose);
     this.pending.delete(socket);
   }
 
@@ -233,7 +237,7 @@ export class WebSocketListener implements Listener, UpgradeRoute {
       return;
     }
     const raw = socket as Socket;
-    if (!this.hooks.admit(raw.remoteAddress)) {
+    if (!this.hooks.admit(raw)) {
       endWith(socket, httpRefusal(503, 'too many connections'));
       return;
     }
