@@ -9,7 +9,7 @@ import type {
   ConnectionEvents,
   SendFailCode,
 } from './events.js';
-import { scheduleFlush, type Flushable } from './flush-scheduler.js';
+import { joinQueued, scheduleFlush, type Flushable } from './flush-scheduler.js';
 import { CHUNK_OVERHEAD_BYTES, resolveLimits, type ConnectionLimits, type ResolvedLimits } from './limits.js';
 import { MessageIterator } from './message-iterator.js';
 import { streamEncoderFor, type WireEncoder } from './wire-encoder.js';
@@ -281,7 +281,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> implements Flusha
       this.socket.write(pending[0]!);
     } else if (bytes <= 65536) {
       // Small messages: one copy into one buffer beats writev's per-chunk bookkeeping.
-      this.socket.write(Buffer.concat(pending, bytes));
+      this.socket.write(joinQueued(pending, bytes));
     } else {
       this.socket.cork();
       for (let i = 0; i < count; i++) this.socket.write(pending[i]!);

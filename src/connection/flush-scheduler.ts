@@ -32,6 +32,7 @@ function flushAll(): void {
   scheduled = false;
   const batch = dirty;
   dirty = spare;
+  inBatch = true;
   for (let i = 0; i < batch.length; i++) {
     try {
       batch[i]!.flush();
@@ -39,6 +40,31 @@ function flushAll(): void {
       // flush() reports its own failures on the connection; one broken socket must not stop the rest.
     }
   }
+  inBatch = false;
+  lastParts = undefined;
+  lastJoined = undefined;
   batch.length = 0;
   spare = batch;
+}
+
+// A broadcast queues the same frames on every target, so within one batch of flushes the
+// targets' queues are alike: the first is joined, the others write that same Buffer. Only within
+// a batch (no user code runs between its flushes), so a caller's Buffer reused later is never
+// mistaken for its old content.
+let inBatch = false;
+let lastParts: readonly Buffer[] | undefined;
+let lastJoined: Buffer | undefined;
+
+/** `Buffer.concat(parts, bytes)`, shared with the previous flush of this batch if its parts were the same Buffers. */
+export function joinQueued(parts: readonly Buffer[], bytes: number): Buffer {
+  if (!inBatch) return Buffer.concat(parts, bytes);
+  const count = parts.length;
+  if (lastParts !== undefined && lastParts.length === count && lastJoined!.length === bytes) {
+    let i = 0;
+    while (i < count && parts[i] === lastParts[i]) i++;
+    if (i === count) return lastJoined!;
+  }
+  lastParts = parts;
+  lastJoined = Buffer.concat(parts, bytes);
+  return lastJoined;
 }
