@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { ChunkList } from '../codec/chunk-list.js';
 import type { Codec, Decoder } from '../codec/codec.js';
-import { DecodeError, ErrorCode, SwitchboardError, asError } from '../errors.js';
+import { DecodeError, ErrorCode, InvalidMessageError, SwitchboardError, asError } from '../errors.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import type {
@@ -214,7 +214,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> implements Flusha
       const coded =
         error instanceof SwitchboardError
           ? error
-          : new SwitchboardError(ErrorCode.FrameTooLarge, 'codec failed to encode the message', { cause: error });
+          : new InvalidMessageError(`the codec could not encode the message: ${asError(error).message}`, { cause: error });
       return this.refuse('encodeFailed', 0, coded);
     }
     return this.queue(frame);
