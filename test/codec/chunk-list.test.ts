@@ -174,10 +174,11 @@ describe('ChunkList', () => {
       );
     });
 
-    test('a search resumed where it stopped stays linear over many 1-byte chunks', () => {
+    // No timing assertion (shared, noisy machines): a quadratic search over 200,000 chunks takes
+    // minutes, so the test's own timeout is what catches it.
+    test('a search resumed where it stopped stays linear over many 1-byte chunks', { timeout: 60_000 }, () => {
       const list = new ChunkList();
       const pattern = Buffer.from('\r\n');
-      const started = performance.now();
       for (let i = 0; i < 200_000; i++) {
         list.push(Buffer.of(0x61));
         assert.equal(list.indexOf(pattern, Math.max(0, list.length - pattern.length + 1)), -1);
@@ -185,8 +186,6 @@ describe('ChunkList', () => {
       list.push(Buffer.from('\r'));
       list.push(Buffer.from('\n'));
       assert.equal(list.indexOf(pattern, list.length - 3), 200_000);
-      // Walking from the first chunk on every call would take minutes.
-      assert.ok(performance.now() - started < 3000, 'search walked the whole list on every call');
     });
   });
 

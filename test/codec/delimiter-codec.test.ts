@@ -168,18 +168,17 @@ describe('DelimiterCodec', () => {
       assert.equal(decoder.decode(input)!.length, 1000);
     });
 
-    test('a long frame in 1-byte chunks stays fast', () => {
+    // Quadratic rescanning would take minutes: the test's timeout catches it, no timing assertion.
+    test('a long frame in 1-byte chunks stays linear', { timeout: 60_000 }, () => {
       const codec = new DelimiterCodec({ delimiter: '\r\n', maxFrameBytes: 1 << 20 });
       const decoder = codec.createDecoder();
       const input = new ChunkList();
-      const started = performance.now();
       for (let i = 0; i < 100_000; i++) {
         input.push(Buffer.of(0x61));
         assert.equal(decoder.decode(input), undefined);
       }
       input.push(b('\r\n'));
       assert.equal(decoder.decode(input)!.length, 100_000);
-      assert.ok(performance.now() - started < 3000);
     });
   });
 

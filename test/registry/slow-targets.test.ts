@@ -46,7 +46,6 @@ async function run(policy: SlowTargetPolicy): Promise<void> {
   const drops: DropEvent[] = [];
   registry.on('drop', (event) => drops.push(event));
   const payload = Buffer.alloc(1000, 0x42);
-  const started = performance.now();
   for (let n = 0; n < BROADCASTS; n++) {
     assert.equal(await registry.sendToGroup('everyone', payload), TOTAL - STALLED, `broadcast ${n}`);
     await tick();
@@ -57,13 +56,11 @@ async function run(policy: SlowTargetPolicy): Promise<void> {
     10_000,
     'every healthy peer to get every broadcast',
   );
-  const elapsed = performance.now() - started;
   for (let i = 0; i < TOTAL; i++) {
     if (!stalled.has(i)) assert.equal(peers[i]!.received.length - healthyBaseline[i]!, BROADCASTS * frame, `healthy peer ${i}`);
   }
-  // Generous: 20 broadcasts of 1 kB to 990 loopback peers take tens of ms; a slow target that
-  // slowed the others would hold them for as long as it stalls (forever).
-  assert.ok(elapsed < 5000, `healthy peers served in ${elapsed.toFixed(0)} ms`);
+  // A slow target that slowed the others would hold them for as long as it stalls (forever), so
+  // `until` above failing is the check; no timing assertion on a shared machine.
 
   const stalledIds = stalledIndexes.map((i) => connections[i]!.id);
   if (policy === 'drop') {
