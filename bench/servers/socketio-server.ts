@@ -1,5 +1,6 @@
 // Peer: socket.io over its websocket transport only, no compression; event `echo` answers
-// the sender, event `bcast` goes to everyone through io.emit.
+// the sender, event `bcast` goes to everyone through a room every socket joins (room emit, as a
+// socket.io chat or game does it).
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { Server } from 'socket.io';
@@ -10,11 +11,12 @@ const http: HttpServer = args.transport === 'wss' ? createHttpsServer({ key: arg
 const io = new Server(http, { transports: ['websocket'], perMessageDeflate: false, serveClient: false });
 
 io.on('connection', (socket) => {
+  void socket.join('all');
   socket.on('echo', (payload: string) => {
     socket.emit('echo', payload);
   });
   socket.on('bcast', (payload: string) => {
-    io.emit('bcast', payload);
+    io.to('all').emit('bcast', payload);
   });
 });
 

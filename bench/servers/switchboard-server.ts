@@ -1,6 +1,7 @@
 // Switchboard's bench server: DESIGN.md's benchmark protocol on any transport, written the way
-// a user would write it with the public API: echo with connection.send, broadcast with the
-// registry's sendToAll (encoded once, written to every connection, coalesced per turn).
+// a user would write it with the public API: echo with connection.send, broadcast to a group
+// every connection joins, through the registry (encoded once, written to every member, coalesced
+// per turn).
 import { Registry, Server, type EndpointOptions } from '../../src/index.js';
 import { announceReady, parseServerArgs } from './server-args.js';
 
@@ -24,12 +25,13 @@ function endpointFor(): EndpointOptions {
 
 const server = new Server({ endpoints: [endpointFor()], limits: { maxSendBufferSize: 64 * 1024 * 1024 } });
 const registry = new Registry(server);
+server.on('establish', ({ connection }) => void registry.join(connection, 'all'));
 
 // Over TCP, TLS and Unix a message is a Buffer; over WebSocket a text frame arrives as a string
 // and is sent back as one.
 server.on('message', ({ connection, message }) => {
   const first = typeof message === 'string' ? message.charCodeAt(0) : (message as Buffer)[0];
-  if (first === BROADCAST) void registry.sendToAll(message);
+  if (first === BROADCAST) void registry.sendToGroup('all', message);
   else connection.send(message);
 });
 
