@@ -7,11 +7,11 @@ import { createServer as createNetServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/browser.js';
 import { Client, Server } from '../../src/index.js';
 import { until } from '../helpers/wait.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const here = dirname(fileURLToPath(import.meta.url));
 // dist/test/browser -> dist/src/browser/switchboard-client.js
 const MODULE_PATH = join(here, '..', '..', 'src', 'browser', 'switchboard-client.js');
@@ -66,7 +66,6 @@ describe('browser client in Chromium', () => {
   let wsPort: number;
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `Chromium is missing at ${CHROMIUM}: apt-get update && apt-get install -y chromium`);
     assert.ok(existsSync(MODULE_PATH), `browser module not built at ${MODULE_PATH}: npx tsc -p .`);
     wsPort = await freePort();
     pageServer = createHttpServer((request, response) => {
@@ -82,11 +81,7 @@ describe('browser client in Chromium', () => {
     });
     await new Promise<void>((resolve) => pageServer.listen(0, '127.0.0.1', resolve));
     pageOrigin = `http://127.0.0.1:${(pageServer.address() as { port: number }).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {

@@ -6,6 +6,7 @@ import { LineCodec } from '../../src/codec/line-codec.js';
 import { makeTlsMaterial } from '../helpers/tls-material.js';
 import { RawPeer } from '../helpers/raw-peer.js';
 import { tcpServer } from '../helpers/servers.js';
+import { countSocketWrites } from '../helpers/count-writes.js';
 import { nextEvent, tick, until } from '../helpers/wait.js';
 
 async function serverSide(server: Server, count = 1): Promise<Connection> {
@@ -19,20 +20,14 @@ describe('Connection', () => {
     const peer = new RawPeer({ port });
     await peer.connected();
     const connection = await serverSide(server);
-    const socket = (connection as unknown as { socket: { write: (...args: unknown[]) => boolean } }).socket;
-    let writes = 0;
-    const write = socket.write.bind(socket);
-    socket.write = (...args: unknown[]) => {
-      writes++;
-      return write(...args);
-    };
+    const writes = countSocketWrites(connection);
     for (let i = 0; i < 100; i++) assert.equal(connection.send(`m${i}`), true);
     await until(() => peer.frames().length === 100, 2000, '100 frames');
-    assert.equal(writes, 1, 'one write for the whole turn');
+    assert.equal(writes.count, 1, 'one write for the whole turn');
     assert.equal(peer.frames()[99], 'm99');
     connection.send('alone');
     await until(() => peer.frames().length === 101, 2000, 'the lone frame');
-    assert.equal(writes, 2);
+    assert.equal(writes.count, 2);
     peer.socket.destroy();
     await server.stop();
   });

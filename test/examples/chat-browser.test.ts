@@ -3,14 +3,13 @@
 // test fails and says how to install it.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Locator } from 'playwright-core';
+import type { Browser, Locator } from 'playwright-core';
+import { launchChromium } from '../helpers/browser.js';
 import { startChat, type RunningChat } from '../../examples/chat/main.js';
 import { LineClient } from '../helpers/line-client.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const WAIT_MS = 5000;
 
 interface Reply {
@@ -40,14 +39,9 @@ describe('chat demo web page', () => {
   let origin: string;
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `Chromium is missing at ${CHROMIUM}: apt-get update && apt-get install -y chromium`);
     chat = await startChat({ port: 0, webPort: 0 });
     origin = `http://127.0.0.1:${chat.webPort}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { ErrorCode, ManualClock, type SendFailEvent } from '../../src/index.js';
 import { JsonMessageCodec } from '../../src/codec/message-codec.js';
 import type { WebSocketConnection } from '../../src/transport/websocket/websocket-connection.js';
+import { countSocketWrites } from '../helpers/count-writes.js';
 import { until } from '../helpers/wait.js';
 import { wsServer } from './fixtures.js';
 import { closePayload, RawWebSocket, upgradeRequest } from './raw-websocket.js';
@@ -117,16 +118,10 @@ describe('WebSocketConnection', () => {
     try {
       const peer = await RawWebSocket.open(f.port);
       const connection = await connectionOf(f.server);
-      const socket = (connection as unknown as { socket: { write: (...args: unknown[]) => boolean } }).socket;
-      let writes = 0;
-      const write = socket.write.bind(socket);
-      socket.write = (...args: unknown[]) => {
-        writes++;
-        return write(...args);
-      };
+      const writes = countSocketWrites(connection);
       for (let i = 0; i < 100; i++) connection.send(`m${i}`);
       for (let i = 0; i < 100; i++) assert.equal((await peer.nextFrame()).payload.toString(), `m${i}`);
-      assert.equal(writes, 1);
+      assert.equal(writes.count, 1);
       peer.destroy();
     } finally {
       await f.stop();
