@@ -40,7 +40,11 @@ export interface TlsServerMaterial {
   requestCert?: boolean;
   /** With requestCert: refuse clients whose certificate does not verify. @default true */
   rejectUnauthorized?: boolean;
-  /** A prepared context (e.g. shared by several endpoints, or rotated). */
+  /**
+   * A prepared context (e.g. shared by several endpoints, or rotated). Contexts made from
+   * key + cert refuse TLS 1.2 renegotiation; for your own, pass
+   * `secureOptions: crypto.constants.SSL_OP_NO_RENEGOTIATION` to `tls.createSecureContext`.
+   */
   secureContext?: SecureContext;
   /** @default 'TLSv1.2' */
   minVersion?: 'TLSv1.2' | 'TLSv1.3';

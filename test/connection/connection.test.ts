@@ -195,6 +195,26 @@ describe('TLS connections', () => {
     await server.stop();
   });
 
+  it('TLS 1.2 renegotiation is refused, so a renegotiation flood costs no handshakes', { timeout: 10_000 }, async () => {
+    const server = new Server({ endpoints: [{ transport: 'tls', host: '127.0.0.1', port: 0, tls }] });
+    server.on('message', ({ connection, message }) => connection.send(message));
+    await server.start();
+    const port = (server.addresses()[0] as { port: number }).port;
+    const socket = tlsConnect({ port, host: '127.0.0.1', ca: tls.cert, servername: 'localhost', maxVersion: 'TLSv1.2' });
+    await nextEvent(socket, 'secureConnect');
+    // The server's refusal reaches the client as an error event (the callback is not called).
+    const refused = nextEvent<NodeJS.ErrnoException>(socket, 'error');
+    socket.renegotiate({}, () => undefined);
+    assert.equal((await refused).code, 'ERR_SSL_NO_RENEGOTIATION');
+    socket.destroy();
+    const client = new Client({ transport: 'tls', host: '127.0.0.1', port, tls: { ca: tls.cert } });
+    const connection = await client.connect();
+    connection.send('still serving');
+    assert.equal(String((await nextEvent<{ message: Buffer }>(connection, 'message')).message), 'still serving');
+    await client.close();
+    await server.stop();
+  });
+
   it('a stalled TLS handshake is closed at handshakeTimeout (injected clock)', async () => {
     const clock = new ManualClock(Date.now());
     const server = new Server({ clock, endpoints: [{ transport: 'tls', host: '127.0.0.1', port: 0, tls, handshakeTimeout: 5000 }] });
