@@ -1,7 +1,7 @@
 import type { Connection, ConnectionInit } from '../connection/connection.js';
 import { Connection as StreamConnection } from '../connection/connection.js';
 import { ConnectError, ErrorCode } from '../errors.js';
-import { dialStream, readyEvent, type StreamTarget } from '../transport/dial.js';
+import { connectError, connectTimeoutError, dialStream, readyEvent, type StreamTarget } from '../transport/dial.js';
 
 /** Opens one connection for a client; the WebSocket transport brings its own. */
 export interface ClientTransport {
@@ -29,21 +29,10 @@ export class StreamClientTransport implements ClientTransport {
         reject(new ConnectError(ErrorCode.OpenFailed, `cannot open ${this.describe()}: ${(error as Error).message}`, (error as NodeJS.ErrnoException).code, { cause: error }));
         return;
       }
-      const timer = init.clock.setTimeout(() => {
-        const error = Object.assign(new Error(`connect timed out after ${connectTimeout} ms`), { code: 'ETIMEDOUT' });
-        socket.destroy(error);
-      }, connectTimeout);
+      const timer = init.clock.setTimeout(() => socket.destroy(connectTimeoutError(connectTimeout)), connectTimeout);
       const onError = (error: NodeJS.ErrnoException): void => {
         init.clock.clear(timer);
-        const cannotBegin = error.syscall === 'getaddrinfo' || error.code === 'ERR_INVALID_IP_ADDRESS';
-        reject(
-          new ConnectError(
-            cannotBegin ? ErrorCode.OpenFailed : ErrorCode.ConnectFailed,
-            `${cannotBegin ? 'cannot open' : 'cannot connect to'} ${this.describe()}: ${error.message}`,
-            error.code,
-            { cause: error },
-          ),
-        );
+        reject(connectError(error, this.describe()));
       };
       socket.once('error', onError);
       socket.once(readyEvent(this.target), () => {

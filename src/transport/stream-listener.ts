@@ -1,11 +1,11 @@
 import { createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
-import { TLSSocket, type SecureContext } from 'node:tls';
+import type { SecureContext } from 'node:tls';
 import { Connection, type ConnectionInit, type TransportName } from '../connection/connection.js';
 import { ErrorCode, SwitchboardError } from '../errors.js';
 import { describeAddress, ENDPOINT_DEFAULTS, type ListeningAddress, type StreamEndpoint } from './endpoint.js';
-import { listenError } from './listen-error.js';
+import { listenOn } from './listen-error.js';
 import type { Listener, ListenerHooks } from './listener.js';
-import { secureContextFor } from './tls-material.js';
+import { acceptTls, secureContextFor } from './tls-material.js';
 import { claimSocketPath } from './unix-socket-file.js';
 
 /**
@@ -61,31 +61,20 @@ export class StreamListener implements Listener {
     if (endpoint.transport === 'unix') await claimSocketPath(endpoint.path);
     const server = createServer({ allowHalfOpen: true, pauseOnConnect: false, noDelay: true }, (socket) => this.incoming(socket));
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      const onError = (error: NodeJS.ErrnoException): void => reject(listenError(error, where));
-      server.once('error', onError);
-      const backlog = endpoint.backlog ?? ENDPOINT_DEFAULTS.backlog;
-      const ready = (): void => {
-        server.off('error', onError);
-        resolve();
-      };
-      if (endpoint.transport === 'unix') {
-        server.listen({ path: endpoint.path, backlog, readableAll: endpoint.readableAll ?? false, writableAll: endpoint.writableAll ?? false }, ready);
-      } else {
-        server.listen(
-          {
+    const backlog = endpoint.backlog ?? ENDPOINT_DEFAULTS.backlog;
+    await listenOn(
+      server,
+      endpoint.transport === 'unix'
+        ? { path: endpoint.path, backlog, readableAll: endpoint.readableAll ?? false, writableAll: endpoint.writableAll ?? false }
+        : {
             port: endpoint.port,
             backlog,
             ...(endpoint.host !== undefined ? { host: endpoint.host } : {}),
             ...(endpoint.ipv6Only ? { ipv6Only: true } : {}),
             ...(endpoint.reusePort ? { reusePort: true } : {}),
           },
-          ready,
-        );
-      }
-    });
-    // Errors after listening (EMFILE on accept, ...) must not crash the process.
-    server.on('error', () => undefined);
+      where,
+    );
   }
 
   close(): Promise<void> {
@@ -123,12 +112,7 @@ export class StreamListener implements Listener {
       connection.establish(); // a byte stream has no handshake: ready once `accept` has been heard
       return;
     }
-    const secure = new TLSSocket(raw, {
-      isServer: true,
-      secureContext: this.secureContext!,
-      requestCert: endpoint.tls.requestCert ?? false,
-      rejectUnauthorized: endpoint.tls.rejectUnauthorized ?? true,
-    });
+    const secure = acceptTls(raw, this.secureContext!, endpoint.tls);
     const connection = new Connection(withSocket(init, secure, 'tls'));
     const timeout = endpoint.handshakeTimeout ?? ENDPOINT_DEFAULTS.handshakeTimeout;
     const timer = init.clock.setTimeout(() => {
@@ -141,8 +125,6 @@ export class StreamListener implements Listener {
       connection.establish();
     });
     secure.once('close', () => init.clock.clear(timer));
-    // A raw-socket error before the TLS layer sees it (reset during the handshake).
-    raw.on('error', () => undefined);
     this.hooks.accepted(connection);
   }
 }

@@ -1,5 +1,6 @@
 import { constants } from 'node:crypto';
-import { createSecureContext, type SecureContext } from 'node:tls';
+import type { Socket } from 'node:net';
+import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
 import { ErrorCode, SwitchboardError } from '../errors.js';
 import type { TlsServerMaterial } from './endpoint.js';
 
@@ -24,4 +25,20 @@ export function secureContextFor(material: TlsServerMaterial, where: string): Se
   } catch (error) {
     throw new SwitchboardError(ErrorCode.BadTlsMaterial, `bad TLS key material for ${where}: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/**
+ * The server side of TLS over an accepted socket. Listeners layer TLS per socket rather than use
+ * `tls.Server`, so that the handshake runs on their own deadline (and the connection, for TCP,
+ * exists before it). A raw-socket error before the TLS layer sees it (a reset mid-handshake)
+ * surfaces through the TLS socket, so the raw one only needs a listener that keeps it quiet.
+ */
+export function acceptTls(raw: Socket, secureContext: SecureContext, material: TlsServerMaterial | undefined): TLSSocket {
+  raw.on('error', () => undefined);
+  return new TLSSocket(raw, {
+    isServer: true,
+    secureContext,
+    requestCert: material?.requestCert ?? false,
+    rejectUnauthorized: material?.rejectUnauthorized ?? true,
+  });
 }

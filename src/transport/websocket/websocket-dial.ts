@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import type { MessageCodec } from '../../codec/message-codec.js';
 import { ConnectError, ErrorCode, HandshakeRefusedError, InvalidOptionError } from '../../errors.js';
 import type { Clock } from '../../util/clock.js';
-import type { TlsTarget } from '../dial.js';
+import { connectError, connectTimeoutError, tlsClientOptions, type TlsTarget } from '../dial.js';
 import { acceptKey } from './handshake.js';
 import { subprotocol } from './ws-library.js';
 
@@ -101,8 +101,6 @@ export function dialWebSocket(target: WebSocketTarget, clock: Clock, timeout: nu
     };
     if (target.protocols && target.protocols.length > 0) headers['Sec-WebSocket-Protocol'] = target.protocols.join(', ');
     if (target.origin !== undefined) headers.Origin = target.origin;
-    const tls = target.tls ?? {};
-    const isIp = /^[\d.]+$|:/.test(address.host);
     let request: ClientRequest;
     try {
       const options = {
@@ -114,15 +112,7 @@ export function dialWebSocket(target: WebSocketTarget, clock: Clock, timeout: nu
         ...(target.localAddress ? { localAddress: target.localAddress } : {}),
       };
       request = address.secure
-        ? httpsRequest({
-            ...options,
-            ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
-            ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
-            ...(tls.key !== undefined ? { key: tls.key } : {}),
-            ...(tls.passphrase !== undefined ? { passphrase: tls.passphrase } : {}),
-            ...(tls.servername ?? (!isIp ? address.host : undefined) ? { servername: tls.servername ?? address.host } : {}),
-            rejectUnauthorized: tls.rejectUnauthorized ?? true,
-          })
+        ? httpsRequest({ ...options, ...tlsClientOptions(address.host, target.tls) })
         : httpRequest(options);
     } catch (error) {
       reject(new ConnectError(ErrorCode.OpenFailed, `cannot open ${where}: ${(error as Error).message}`, (error as NodeJS.ErrnoException).code, { cause: error }));
@@ -136,14 +126,11 @@ export function dialWebSocket(target: WebSocketTarget, clock: Clock, timeout: nu
       reject(error);
     };
     const timer = clock.setTimeout(() => {
-      const error = Object.assign(new Error(`connect timed out after ${timeout} ms`), { code: 'ETIMEDOUT' });
-      fail(new ConnectError(ErrorCode.ConnectFailed, `cannot connect to ${where}: ${error.message}`, 'ETIMEDOUT', { cause: error }));
+      const error = connectTimeoutError(timeout);
+      fail(connectError(error, where));
       request.destroy(error);
     }, timeout);
-    request.on('error', (error: NodeJS.ErrnoException) => {
-      const cannotBegin = error.syscall === 'getaddrinfo' || error.code === 'ERR_INVALID_IP_ADDRESS';
-      fail(new ConnectError(cannotBegin ? ErrorCode.OpenFailed : ErrorCode.ConnectFailed, `${cannotBegin ? 'cannot open' : 'cannot connect to'} ${where}: ${error.message}`, error.code, { cause: error }));
-    });
+    request.on('error', (error: NodeJS.ErrnoException) => fail(connectError(error, where)));
     request.on('response', (response: IncomingMessage) => {
       const status = response.statusCode ?? 0;
       const refusal = new HandshakeRefusedError(status, `server answered the WebSocket handshake with ${status} ${response.statusMessage ?? ''}`.trim());

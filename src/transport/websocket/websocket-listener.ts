@@ -7,9 +7,9 @@ import { ErrorCode, HandshakeRefusedError, InvalidOptionError, SwitchboardError,
 import type { Clock, TimerHandle } from '../../util/clock.js';
 import { booleanOption, integerOption } from '../../util/validate.js';
 import { describeAddress, type ListeningAddress } from '../endpoint.js';
-import { listenError } from '../listen-error.js';
+import { listenOn } from '../listen-error.js';
 import type { Listener, ListenerHooks } from '../listener.js';
-import { secureContextFor } from '../tls-material.js';
+import { acceptTls, secureContextFor } from '../tls-material.js';
 import { checkUpgrade, httpRefusal, isRefusal, switchingProtocols, type UpgradeRequest } from './handshake.js';
 import { endWith, ignore, UpgradeDispatcher, type UpgradeRoute } from './upgrade-dispatcher.js';
 import { WebSocketConnection } from './websocket-connection.js';
@@ -127,20 +127,12 @@ export class WebSocketListener implements Listener, UpgradeRoute {
     this.server = server;
     UpgradeDispatcher.of(http).add(this.path, this);
     this.attached = true;
-    await new Promise<void>((resolve, reject) => {
-      const onError = (error: NodeJS.ErrnoException): void => reject(listenError(error, where));
-      server.once('error', onError);
-      server.listen({ port: endpoint.port, backlog: endpoint.backlog ?? WEBSOCKET_DEFAULTS.backlog, ...(endpoint.host !== undefined ? { host: endpoint.host } : {}) }, () => {
-        server.off('error', onError);
-        resolve();
-      });
-    }).catch((error: unknown) => {
+    const options = { port: endpoint.port, backlog: endpoint.backlog ?? WEBSOCKET_DEFAULTS.backlog, ...(endpoint.host !== undefined ? { host: endpoint.host } : {}) };
+    await listenOn(server, options, where).catch((error: unknown) => {
       UpgradeDispatcher.of(http).remove(this.path, this);
       this.attached = false;
       throw error;
     });
-    // Errors after listening (EMFILE on accept, ...) must not crash the process.
-    server.on('error', () => undefined);
   }
 
   close(): Promise<void> {
@@ -185,14 +177,8 @@ export class WebSocketListener implements Listener, UpgradeRoute {
       return;
     }
     const tls = this.endpoint.transport === 'wss' && this.owned ? (this.endpoint as WebSocketPortEndpoint).tls : undefined;
-    const secure = new TLSSocket(raw, {
-      isServer: true,
-      secureContext: this.secureContext,
-      requestCert: tls?.requestCert ?? false,
-      rejectUnauthorized: tls?.rejectUnauthorized ?? true,
-    });
+    const secure = acceptTls(raw, this.secureContext, tls);
     // Errors before HTTP takes the socket over (a reset, a bad ClientHello) end it quietly.
-    raw.on('error', () => undefined);
     const onEarlyError = (): void => {
       secure.destroy();
     };
