@@ -74,12 +74,8 @@ export class DelimiterCodec implements Codec<Buffer> {
    * one holding a delimiter, or ending in bytes that start one.
    */
   encode(message: Buffer | Uint8Array | string): Buffer {
-    const size = typeof message === 'string' ? Buffer.byteLength(message) : message.length;
-    const frame = size + this.encodeDelimiter.length;
-    if (frame > this.maxFrameBytes) throw new FrameTooLargeError(frame, this.maxFrameBytes);
-    const out = Buffer.allocUnsafe(frame);
-    if (typeof message === 'string') out.write(message, 0);
-    else out.set(message, 0);
+    const { out, size } = bodyWithRoomFor(message, this.encodeDelimiter.length, this.maxFrameBytes);
+    const frame = out.length;
     this.encodeDelimiter.copy(out, size);
     for (const delimiter of this.delimiters) {
       const at = out.indexOf(delimiter);
@@ -223,4 +219,18 @@ function delimiterList(name: string, value: unknown): Buffer[] {
     }
     return bytes;
   });
+}
+
+/**
+ * A frame buffer holding `message` (UTF-8 for a string) with `trailerBytes` left after it for a
+ * delimiter or end of line; FrameTooLargeError when the whole frame would pass `maxFrameBytes`.
+ */
+export function bodyWithRoomFor(message: Buffer | Uint8Array | string, trailerBytes: number, maxFrameBytes: number): { out: Buffer; size: number } {
+  const size = typeof message === 'string' ? Buffer.byteLength(message) : message.length;
+  const frame = size + trailerBytes;
+  if (frame > maxFrameBytes) throw new FrameTooLargeError(frame, maxFrameBytes);
+  const out = Buffer.allocUnsafe(frame);
+  if (typeof message === 'string') out.write(message, 0);
+  else out.set(message, 0);
+  return { out, size };
 }

@@ -1,8 +1,8 @@
-import { FrameTooLargeError, InvalidMessageError } from '../errors.js';
+import { InvalidMessageError } from '../errors.js';
 import { integerOption, oneOfOption } from '../util/validate.js';
 import type { ChunkList } from './chunk-list.js';
 import { DEFAULT_MAX_FRAME_BYTES, type Codec, type CodecOptions, type Decoder } from './codec.js';
-import { DelimiterDecoder } from './delimiter-codec.js';
+import { bodyWithRoomFor, DelimiterDecoder } from './delimiter-codec.js';
 import { decodeUtf8 } from './utf8.js';
 
 /**
@@ -60,12 +60,7 @@ export class LineCodec implements Codec<string> {
    * the end of line (with 'lf': any '\n', or a '\r' at its end) is refused.
    */
   encode(message: string | Buffer | Uint8Array): Buffer {
-    const size = typeof message === 'string' ? Buffer.byteLength(message) : message.length;
-    const frame = size + this.eolBytes.length;
-    if (frame > this.maxFrameBytes) throw new FrameTooLargeError(frame, this.maxFrameBytes);
-    const out = Buffer.allocUnsafe(frame);
-    if (typeof message === 'string') out.write(message, 0);
-    else out.set(message, 0);
+    const { out, size } = bodyWithRoomFor(message, this.eolBytes.length, this.maxFrameBytes);
     const line = out.subarray(0, size);
     const inside = line.indexOf(this.eol === 'lf' ? LF : CRLF);
     if (inside !== -1) throw new InvalidMessageError(`line holds an end of line at byte ${inside}`);

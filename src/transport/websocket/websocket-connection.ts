@@ -10,7 +10,7 @@ import { CloseCode, Opcode } from './constants.js';
 import { FrameReceiver, type FrameHandler, onClose, onFail, onMessage, onPing, onPong, onResume, receiving } from './frame-receiver.js';
 import { SERVER_PING_FRAME, writeCloseFrame, writeFrame } from './frame-writer.js';
 import { randomMask } from './mask.js';
-import { MaskingWebSocketEncoder, serverEncoderFor } from './websocket-encoder.js';
+import { serverEncoderFor, WebSocketEncoder } from './websocket-encoder.js';
 import type { PerMessageDeflateInstance } from './ws-library.js';
 
 /** What a server-side connection remembers of the request that opened it. */
@@ -77,7 +77,7 @@ export class WebSocketConnection extends Connection implements FrameHandler {
 
   constructor(init: WebSocketConnectionInit) {
     const codec = codecFor(init.messageCodec);
-    const encoder = init.role === 'server' ? serverEncoderFor(init.messageCodec) : new MaskingWebSocketEncoder(init.messageCodec);
+    const encoder = init.role === 'server' ? serverEncoderFor(init.messageCodec) : new WebSocketEncoder(init.messageCodec, true);
     // Field by field, not `{ ...init, ... }`: a spread of a per-connection object cost ~3 KB of
     // short-lived property arrays and maps per accepted connection (garbage that idle servers
     // carry as RSS until a full GC).

@@ -5,56 +5,43 @@ import { writeFrame } from './frame-writer.js';
 import { randomMask } from './mask.js';
 
 /**
- * The wire encoder of server-side WebSocket connections: the message codec's output in one
- * complete, unmasked frame (text for a string, binary for bytes). Server frames are the same for
- * every peer, so one encoder per message codec is shared by all the connections that use it, and
- * a broadcast frames each message once.
+ * A WebSocket connection's wire encoder: the message codec's output in one complete frame (text
+ * for a string, binary for bytes).
+ *
+ * Server frames are unmasked and the same for every peer, so one encoder per message codec is
+ * shared by all the connections that use it ({@link serverEncoderFor}) and a broadcast frames
+ * each message once. A client masks every frame with a fresh random key (RFC 6455 §5.3), so its
+ * frames cannot be shared and each client connection has its own.
  */
 export class WebSocketEncoder implements WireEncoder {
-  constructor(readonly codec: MessageCodec) {}
+  constructor(
+    readonly codec: MessageCodec,
+    readonly masked: boolean,
+  ) {}
 
   encode(message: unknown): Buffer {
-    return frameOf(this.codec.encode(message));
+    return this.frameOf(this.codec.encode(message));
   }
 
   /** A raw send: a string as a text frame, bytes as a binary frame, bypassing the codec. */
   encodeRaw(data: Buffer | Uint8Array | string): Buffer {
-    return frameOf(data);
+    return this.frameOf(data);
   }
-}
 
-function frameOf(payload: string | Uint8Array): Buffer {
-  return writeFrame(typeof payload === 'string' ? Opcode.Text : Opcode.Binary, payload);
+  private frameOf(payload: string | Uint8Array): Buffer {
+    const opcode = typeof payload === 'string' ? Opcode.Text : Opcode.Binary;
+    return this.masked ? writeFrame(opcode, payload, randomMask()) : writeFrame(opcode, payload);
+  }
 }
 
 const shared = new WeakMap<MessageCodec, WebSocketEncoder>();
 
-/** The one server-side encoder of a message codec. */
+/** The one server-side (unmasked) encoder of a message codec. */
 export function serverEncoderFor(codec: MessageCodec): WebSocketEncoder {
   let encoder = shared.get(codec);
   if (!encoder) {
-    encoder = new WebSocketEncoder(codec);
+    encoder = new WebSocketEncoder(codec, false);
     shared.set(codec, encoder);
   }
   return encoder;
-}
-
-/**
- * A client's encoder: every frame masked with a fresh random key (RFC 6455 §5.3), so frames
- * cannot be shared and each client connection has its own.
- */
-export class MaskingWebSocketEncoder implements WireEncoder {
-  constructor(readonly codec: MessageCodec) {}
-
-  encode(message: unknown): Buffer {
-    return maskedFrameOf(this.codec.encode(message));
-  }
-
-  encodeRaw(data: Buffer | Uint8Array | string): Buffer {
-    return maskedFrameOf(data);
-  }
-}
-
-function maskedFrameOf(payload: string | Uint8Array): Buffer {
-  return writeFrame(typeof payload === 'string' ? Opcode.Text : Opcode.Binary, payload, randomMask());
 }
