@@ -13,6 +13,7 @@ import { Backoff, type ReconnectOptions } from './backoff.js';
 import { StreamClientTransport, type ClientTransport } from './client-transport.js';
 import { WebSocketClientTransport } from './websocket-client-transport.js';
 import { OfflineQueue, type OfflineQueueOptions } from './offline-queue.js';
+import { getProcessNodeId, nextConnectionId } from '../util/node-id.js';
 
 export interface ClientCommonOptions {
   /** @default new LengthFieldCodec() (4-byte big-endian length) */
@@ -97,7 +98,6 @@ export class Client extends TypedEmitter<ClientEvents> implements ConnectionOwne
   private retryTimer: TimerHandle | undefined;
   private waiters: Array<{ resolve: (c: Connection) => void; reject: (e: Error) => void }> = [];
   private closeWaiters: Array<() => void> = [];
-  private nextId = 1;
 
   constructor(options: ClientOptions) {
     super({ captureRejections: true });
@@ -202,7 +202,7 @@ export class Client extends TypedEmitter<ClientEvents> implements ConnectionOwne
     try {
       connection = await this.transport.open(
         {
-          id: `c${(this.nextId++).toString(36)}`,
+          id: nextConnectionId(getProcessNodeId()),
           codec: this.codec,
           limits: this.limits,
           clock: this.clock,

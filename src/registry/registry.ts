@@ -37,6 +37,8 @@ type ConnectionListener = (event: { connection: Connection }) => void;
 
 /** What a registry follows: a {@link Server} (or anything announcing connections the same way). */
 export interface RegistrySource {
+  /** The node the source's connections live on (a Server's `nodeId`): the registry's node in a cluster. */
+  readonly nodeId: string;
   connections(): Iterable<Connection>;
   prependListener(name: 'establish' | 'close', listener: ConnectionListener): unknown;
   removeListener(name: 'establish' | 'close', listener: ConnectionListener): unknown;

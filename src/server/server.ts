@@ -9,6 +9,7 @@ import type { ListeningAddress } from '../transport/endpoint.js';
 import type { Listener, ListenerHooks } from '../transport/listener.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
+import { getProcessNodeId, nextConnectionId, validNodeId } from '../util/node-id.js';
 import { integerOption } from '../util/validate.js';
 import type { ServerEvents } from './events.js';
 import { HeartbeatSweep, type HeartbeatOptions } from './heartbeat.js';
@@ -30,8 +31,12 @@ export interface ServerOptions {
   closeTimeout?: number;
   /** How long `stop()` waits for connections to flush before destroying them. @default 10 s */
   stopTimeout?: number;
-  /** Prefix of connection ids (for telling servers apart). @default '' */
-  idPrefix?: string;
+  /**
+   * This node's id: the first half of every connection id (`<nodeId>.<n>`), unique across the
+   * processes and machines of a cluster. 1 to 64 of `A-Z a-z 0-9 _ -`.
+   * @default the process's node id: random, fixed for the life of the process (workers get theirs from the supervisor)
+   */
+  nodeId?: string;
   /** Time source for heartbeats and timeouts. @default systemClock */
   clock?: Clock;
 }
@@ -41,7 +46,6 @@ export const SERVER_DEFAULTS = {
   maxConnectionsPerAddress: Infinity,
   closeTimeout: DEFAULT_CLOSE_TIMEOUT,
   stopTimeout: 10_000,
-  idPrefix: '',
 } as const;
 
 export interface StopOptions {
@@ -59,6 +63,8 @@ type ServerState = 'idle' | 'starting' | 'running' | 'stopping';
  */
 export class Server extends TypedEmitter<ServerEvents> implements ConnectionOwner {
   readonly codec: Codec;
+  /** This node's id (see {@link ServerOptions.nodeId}); every connection id starts with it. */
+  readonly nodeId: string;
   private readonly options: ServerOptions;
   private readonly clock: Clock;
   private readonly maxConnections: number;
@@ -70,12 +76,12 @@ export class Server extends TypedEmitter<ServerEvents> implements ConnectionOwne
   private endpointListeners: Listener[] = [];
   private heartbeat: HeartbeatSweep | undefined;
   private heartbeatOptions: HeartbeatOptions;
-  private nextId = 1;
   private stateNow: ServerState = 'idle';
   private closedWaiters: Array<() => void> = [];
 
   constructor(options: ServerOptions) {
     super({ captureRejections: true });
+    this.nodeId = options.nodeId === undefined ? getProcessNodeId() : validNodeId('nodeId', options.nodeId);
     if (!Array.isArray(options.endpoints) || options.endpoints.length === 0) {
       throw new InvalidOptionError('endpoints', options.endpoints, 'a non-empty array of endpoints');
     }
@@ -218,7 +224,7 @@ export class Server extends TypedEmitter<ServerEvents> implements ConnectionOwne
         clock: this.clock,
         admit: (socket) => this.admit(socket),
         connectionInit: () => ({
-          id: `${this.options.idPrefix ?? SERVER_DEFAULTS.idPrefix}${(this.nextId++).toString(36)}`,
+          id: nextConnectionId(this.nodeId),
           codec,
           limits,
           clock: this.clock,
