@@ -34,6 +34,12 @@ export const ErrorCode = {
   // websocket
   WebSocketProtocol: 'ERR_WEBSOCKET_PROTOCOL',
   HandshakeRefused: 'ERR_HANDSHAKE_REFUSED',
+  // cluster (issue 10): the registry across processes and machines
+  ClusterUnavailable: 'ERR_CLUSTER_UNAVAILABLE',
+  ClusterTimeout: 'ERR_CLUSTER_TIMEOUT',
+  ClusterOverloaded: 'ERR_CLUSTER_OVERLOADED',
+  ClusterIncomplete: 'ERR_CLUSTER_INCOMPLETE',
+  ClusterRemoteFailed: 'ERR_CLUSTER_REMOTE_FAILED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -139,5 +145,41 @@ export class HandshakeRefusedError extends SwitchboardError {
     options?: { cause?: unknown },
   ) {
     super(ErrorCode.HandshakeRefused, message, options);
+  }
+}
+
+// ---- cluster (issue 10) ------------------------------------------------------------------------
+
+/**
+ * The cluster engine cannot be reached (`ERR_CLUSTER_UNAVAILABLE`: Redis down, not yet joined,
+ * disposed), did not answer in time (`ERR_CLUSTER_TIMEOUT`), or refused work because its outgoing
+ * queue is full (`ERR_CLUSTER_OVERLOADED`), or another node failed the call (`ERR_CLUSTER_REMOTE_FAILED`).
+ * Local work goes on; the call that needed the cluster fails.
+ */
+export class ClusterError extends SwitchboardError {
+  /** For a push or close: connections of this node it was handed to before the cluster failed. */
+  readonly delivered: number;
+  constructor(
+    code: typeof ErrorCode.ClusterUnavailable | typeof ErrorCode.ClusterTimeout | typeof ErrorCode.ClusterOverloaded | typeof ErrorCode.ClusterRemoteFailed,
+    message: string,
+    options?: { cause?: unknown; delivered?: number },
+  ) {
+    super(code, message, options);
+    this.delivered = options?.delivered ?? 0;
+  }
+}
+
+/**
+ * A push or close across the cluster reached every node that answered, but some live nodes did not
+ * answer in time: `delivered` counts what the answering nodes (and this one) handed the message to,
+ * `unanswered` names the others. Their connections may or may not have got it: never silently less.
+ */
+export class ClusterIncompleteError extends SwitchboardError {
+  constructor(
+    readonly delivered: number,
+    readonly unanswered: readonly string[],
+    options?: { cause?: unknown },
+  ) {
+    super(ErrorCode.ClusterIncomplete, `${unanswered.length} node(s) did not answer in time (${unanswered.join(', ')}); ${delivered} connection(s) reached by the others`, options);
   }
 }

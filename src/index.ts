@@ -1,6 +1,7 @@
 // The public API of Switchboard: what this file exports is promised, nothing else.
 
 export { ErrorCode, SwitchboardError, DecodeError, FrameTooLargeError, CorruptFrameError, InvalidOptionError, InvalidArgumentError, InvalidMessageError, ConnectError, WebSocketProtocolError, HandshakeRefusedError } from './errors.js';
+export { ClusterError, ClusterIncompleteError } from './errors.js';
 
 // codec: src/codec/index.ts is itself an explicit list
 export * from './codec/index.js';
@@ -52,11 +53,17 @@ export { HEARTBEAT_DEFAULTS, type HeartbeatOptions } from './server/heartbeat.js
 
 // registry
 export { Registry, REGISTRY_DEFAULTS, type RegistryOptions, type RegistrySource, type BroadcastOptions, type RawData } from './registry/registry.js';
-export { RegistryEvent, type RegistryEvents, type RegisterEvent, type UnregisterEvent, type DropEvent } from './registry/events.js';
+export { RegistryEvent, type RegistryEvents, type RegisterEvent, type UnregisterEvent, type DropEvent, type ClusterEvent } from './registry/events.js';
 export type { RegistryAdapter, AdapterInit, Target, Payload, PushResult, SlowTargetPolicy } from './registry/adapter.js';
 export type { Holdings } from './registry/membership.js';
 export { LocalAdapter } from './registry/local-adapter.js';
 export type { ConnectionRef, OneOrMany } from './registry/arguments.js';
+
+// cluster: the same registry calls across processes and machines
+export type { ClusterEngine, ClusterEngineEvents, ClusterNode, ClusterStatus, PresenceStore, PresenceEntry, PresenceSnapshot, RequestOptions, RequestOutcome } from './cluster/engine.js';
+export { CLUSTER_DEFAULTS, type ClusterOptions } from './cluster/cluster-adapter.js';
+export { setDefaultClusterEngine, clusterAdapter, type ClusterEngineFactory, type AdapterFactory } from './cluster/default-engine.js';
+export { LocalHub } from './cluster/local-engine.js';
 
 // client
 export { Client, ClientEvent, CLIENT_DEFAULTS, type ClientOptions, type ClientEvents, type OpenFailEvent, type ConnectFailEvent, type ReconnectEvent } from './client/client.js';

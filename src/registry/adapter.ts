@@ -1,4 +1,5 @@
 import type { Connection } from '../connection/connection.js';
+import type { ClusterStatus } from '../cluster/engine.js';
 import type { Holdings } from './membership.js';
 
 /**
@@ -22,6 +23,11 @@ export interface PushResult {
   delivered: number;
   /** Ids of targets whose send queue was over its limit: dropped from this message, or closed. */
   dropped: string[];
+  /**
+   * Cluster nodes that were live but did not answer in time: their connections may or may not have
+   * got the message, and are not in `delivered`. Absent or empty when every live node answered.
+   */
+  unanswered?: string[];
 }
 
 /** What a push does with a target whose send queue is over its limit. */
@@ -30,6 +36,10 @@ export type SlowTargetPolicy = 'drop' | 'close';
 /** What the registry hands an adapter it makes. */
 export interface AdapterInit {
   slowTargetPolicy: SlowTargetPolicy;
+  /** The node the registry's connections live on (its source's `nodeId`). */
+  nodeId: string;
+  /** Reports what happens to the node's place in a cluster; the registry emits it as `cluster`. */
+  onStatus: (status: ClusterStatus) => void;
 }
 
 /**
@@ -73,6 +83,12 @@ export interface RegistryAdapter {
   groups(): Promise<string[]>;
   /** A copy of the connection's context; undefined for an unknown id. */
   context(id: string): Promise<Record<string, unknown> | undefined>;
+
+  /**
+   * Resolves once the adapter has joined its cluster (at once for a local one); rejects with a
+   * coded error if it cannot, while it keeps trying in the background.
+   */
+  ready?(): Promise<void>;
 
   /** The registry is being disposed of: release timers, subscriptions, connections to backends. */
   dispose?(): Promise<void> | void;

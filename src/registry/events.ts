@@ -1,4 +1,5 @@
 import type { Connection } from '../connection/connection.js';
+import type { ClusterStatus } from '../cluster/engine.js';
 import type { SlowTargetPolicy } from './adapter.js';
 
 /** A connection of this process entered the registry (on its `establish`). */
@@ -27,14 +28,22 @@ export interface DropEvent {
   policy: SlowTargetPolicy;
 }
 
+/**
+ * What happened to this node's place in its cluster (`down`, `up`, `fenced`, `rebuilt`): see
+ * {@link ClusterStatus}. Never emitted in a single process.
+ */
+export type ClusterEvent = ClusterStatus;
+
 export interface RegistryEvents {
   register: RegisterEvent;
   unregister: UnregisterEvent;
   drop: DropEvent;
+  cluster: ClusterEvent;
 }
 
 export const RegistryEvent = {
   Register: 'register',
   Unregister: 'unregister',
   Drop: 'drop',
+  Cluster: 'cluster',
 } as const satisfies Record<string, keyof RegistryEvents>;

@@ -73,13 +73,7 @@ export class LocalAdapter implements RegistryAdapter {
   }
 
   async close(target: Target, finalMessage?: unknown): Promise<number> {
-    let closed = 0;
-    for (const connection of this.connectionsOf(target)) {
-      if (connection.state !== 'open') continue;
-      connection.close(finalMessage);
-      closed++;
-    }
-    return closed;
+    return this.closeNow(target, finalMessage);
   }
 
   // ---- questions ---------------------------------------------------------------------------
@@ -129,6 +123,50 @@ export class LocalAdapter implements RegistryAdapter {
   async context(id: string): Promise<Record<string, unknown> | undefined> {
     const member = this.membership.member(id);
     return member ? { ...member.connection.context } : undefined;
+  }
+
+  // ---- for cluster adapters, which wrap this one ---------------------------------------------
+
+  /** Whether this process holds the connection. */
+  has(id: string): boolean {
+    return this.membership.member(id) !== undefined;
+  }
+
+  /** The flag a local connection is bound to now (no Promise). */
+  flagNow(id: string): string | undefined {
+    return this.membership.member(id)?.flag;
+  }
+
+  /** Which of `groups` a local connection is not in yet. */
+  groupsNotIn(id: string, groups: readonly string[]): string[] {
+    const held = this.membership.member(id)?.groups;
+    return held ? groups.filter((group) => !held.has(group)) : [...groups];
+  }
+
+  /** Which of `groups` a local connection is in. */
+  groupsIn(id: string, groups: readonly string[]): string[] {
+    const held = this.membership.member(id)?.groups;
+    return held ? groups.filter((group) => held.has(group)) : [];
+  }
+
+  /** Every local connection with its flag and groups: what a cluster engine registers. */
+  snapshot(): Array<{ id: string; flag: string | undefined; groups: string[] }> {
+    const out: Array<{ id: string; flag: string | undefined; groups: string[] }> = [];
+    for (const member of this.membership.all()) {
+      out.push({ id: member.connection.id, flag: member.flag, groups: member.groups ? [...member.groups] : [] });
+    }
+    return out;
+  }
+
+  /** {@link close} without the Promise. */
+  closeNow(target: Target, finalMessage?: unknown): number {
+    let closed = 0;
+    for (const connection of this.connectionsOf(target)) {
+      if (connection.state !== 'open') continue;
+      connection.close(finalMessage);
+      closed++;
+    }
+    return closed;
   }
 
   // ---- internals ---------------------------------------------------------------------------

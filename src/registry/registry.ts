@@ -1,5 +1,6 @@
 import type { Connection } from '../connection/connection.js';
-import { InvalidArgumentError } from '../errors.js';
+import { getDefaultAdapter } from '../cluster/default-engine.js';
+import { ClusterIncompleteError, InvalidArgumentError } from '../errors.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { oneOfOption } from '../util/validate.js';
 import type { AdapterInit, Payload, RegistryAdapter, SlowTargetPolicy, Target } from './adapter.js';
@@ -17,8 +18,10 @@ export interface RegistryOptions {
    */
   slowTargetPolicy?: SlowTargetPolicy;
   /**
-   * Makes the adapter that keeps membership and delivers pushes.
-   * @default (init) => new LocalAdapter(init): this process's connections only
+   * Makes the adapter that keeps membership and delivers pushes: `redisAdapter({ url, prefix })`
+   * for many machines, `clusterAdapter(factory)` over any cluster engine.
+   * @default the process's default cluster engine (`setDefaultClusterEngine`, set by the command
+   * line's `--workers` or `--redis`), else `(init) => new LocalAdapter(init)`: this process only
    */
   adapter?: (init: AdapterInit) => RegistryAdapter;
 }
@@ -53,6 +56,8 @@ export interface RegistrySource {
  * number of groups. Every push and question returns a Promise, so that the same calls work
  * unchanged when a cluster adapter reaches other processes; a push resolves to the number of
  * connections the message was handed to, each target once however many routes lead to it.
+ * In a cluster it counts every node's connections once every live node answered; a live node that
+ * did not answer in time makes it reject with `ERR_CLUSTER_INCOMPLETE`, naming that node.
  *
  * ```ts
  * const registry = new Registry(server);
@@ -76,14 +81,28 @@ export class Registry extends TypedEmitter<RegistryEvents> {
     if (options.adapter !== undefined && typeof options.adapter !== 'function') {
       throw new InvalidArgumentError('options.adapter', options.adapter, 'a function that makes a RegistryAdapter');
     }
-    const init: AdapterInit = { slowTargetPolicy: this.slowTargetPolicy };
-    this.adapter = options.adapter ? options.adapter(init) : new LocalAdapter(init);
+    const init: AdapterInit = {
+      slowTargetPolicy: this.slowTargetPolicy,
+      nodeId: server.nodeId,
+      onStatus: (status) => this.emit('cluster', status),
+    };
+    const factory = options.adapter ?? getDefaultAdapter();
+    this.adapter = factory ? factory(init) : new LocalAdapter(init);
     this.source = server;
     // Prepended, so that the registry is up to date before any user listener of the same event:
     // an `establish` listener can bind and join at once, a `close` listener sees the connection gone.
     server.prependListener('establish', this.onEstablish);
     server.prependListener('close', this.onClose);
     for (const connection of server.connections()) if (connection.state === 'open') this.onEstablish({ connection });
+  }
+
+  /**
+   * Resolves once the registry has joined its cluster: at once in a single process; with a cluster
+   * engine, once this node's presence is registered. Rejects with `ERR_CLUSTER_UNAVAILABLE` if the
+   * engine cannot be reached (it keeps trying, and `cluster` events say when it succeeds).
+   */
+  async ready(): Promise<void> {
+    await this.adapter.ready?.();
   }
 
   /** Stops following the server and releases the adapter. Membership is forgotten. */
@@ -245,6 +264,7 @@ export class Registry extends TypedEmitter<RegistryEvents> {
     if (result.dropped.length > 0) {
       this.emit('drop', { delivered: result.delivered, ids: result.dropped, policy: this.slowTargetPolicy });
     }
+    if (result.unanswered && result.unanswered.length > 0) throw new ClusterIncompleteError(result.delivered, result.unanswered);
     return result.delivered;
   }
 
