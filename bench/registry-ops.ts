@@ -7,7 +7,9 @@
 // counts), so the figures are the registry's own work. "Registry" is the public API (a Promise
 // per call); "index" is the membership index underneath (src/registry/membership.ts).
 import { EventEmitter } from 'node:events';
-import { Registry, type Connection, type RegistrySource, type WireEncoder } from '../src/index.js';
+import type { WireEncoder } from '../src/codec/wire-encoder.js';
+import { encoderOf, sendFrame } from '../src/connection/internal.js';
+import { Registry, type Connection, type RegistrySource } from '../src/index.js';
 import { Membership } from '../src/registry/membership.js';
 
 function option(name: string, fallback: number): number {
@@ -30,7 +32,7 @@ const encoder: WireEncoder = { encode: () => Buffer.alloc(8), encodeRaw: () => B
 let framesWritten = 0;
 
 function standIn(id: string): Connection {
-  return { id, state: 'open', context: {}, encoder, sendFrame: () => (framesWritten++, true) } as unknown as Connection;
+  return { id, state: 'open', context: {}, [encoderOf]: encoder, [sendFrame]: () => (framesWritten++, true) } as unknown as Connection;
 }
 
 /** Group names of connection i: GROUPS_EACH of them, from a pool of `pool` names. */

@@ -40,6 +40,8 @@ export const ErrorCode = {
   ClusterOverloaded: 'ERR_CLUSTER_OVERLOADED',
   ClusterIncomplete: 'ERR_CLUSTER_INCOMPLETE',
   ClusterRemoteFailed: 'ERR_CLUSTER_REMOTE_FAILED',
+  // udp
+  PeerUnreachable: 'ERR_PEER_UNREACHABLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -181,5 +183,132 @@ export class ClusterIncompleteError extends SwitchboardError {
     options?: { cause?: unknown },
   ) {
     super(ErrorCode.ClusterIncomplete, `${unanswered.length} node(s) did not answer in time (${unanswered.join(', ')}); ${delivered} connection(s) reached by the others`, options);
+  }
+}
+
+// ---- one class per failure ----------------------------------------------------------------
+// Each names its failure once, so that a catch or an event handler can test `instanceof` as well
+// as `code`, and the message is written in one place.
+
+/** `JsonCodec` / `JsonMessageCodec` received a frame that is not JSON (`cause`: the parse error). */
+export class InvalidJsonError extends DecodeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.InvalidJson, message, options);
+  }
+}
+
+/** Bytes that must be UTF-8 text are not. */
+export class InvalidUtf8Error extends DecodeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.InvalidUtf8, message, options);
+  }
+}
+
+/** The option cannot work on this Node.js version. */
+export class UnsupportedError extends SwitchboardError {
+  constructor(message: string) {
+    super(ErrorCode.Unsupported, message);
+  }
+}
+
+/** Another socket holds the address a server wants to listen on. */
+export class AddressInUseError extends SwitchboardError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.AddressInUse, message, options);
+  }
+}
+
+/** The process may not bind that address. */
+export class PermissionDeniedError extends SwitchboardError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.PermissionDenied, message, options);
+  }
+}
+
+/** Any other listen failure (`cause`: the system error). */
+export class ListenFailedError extends SwitchboardError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.ListenFailed, message, options);
+  }
+}
+
+/** TLS key material that cannot make a secure context. */
+export class BadTlsMaterialError extends SwitchboardError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.BadTlsMaterial, message, options);
+  }
+}
+
+/** `start()` on a server that is not idle. */
+export class AlreadyStartedError extends SwitchboardError {
+  constructor(message: string) {
+    super(ErrorCode.AlreadyStarted, message);
+  }
+}
+
+/** An incomplete message passed `maxReceiveBufferSize`; the connection closes with reason `limit`. */
+export class ReceiveBufferFullError extends SwitchboardError {
+  constructor(
+    readonly bufferedBytes: number,
+    readonly limit: number,
+    message = `receive buffer passed ${limit} bytes (${bufferedBytes} held)`,
+  ) {
+    super(ErrorCode.ReceiveBufferFull, message);
+  }
+}
+
+/** The send buffer is over `maxSendBufferSize` and the connection's policy is `close`. */
+export class SendBufferFullError extends SwitchboardError {
+  constructor(readonly limit: number) {
+    super(ErrorCode.SendBufferFull, `send buffer over its limit of ${limit} bytes`);
+  }
+}
+
+/** The link failed underneath a connection (`cause`: the system error, e.g. `ECONNRESET`). */
+export class ConnectionFailedError extends SwitchboardError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.ConnectionError, message, options);
+  }
+}
+
+/** The TLS handshake failed: plaintext to a TLS port, a bad certificate, a protocol error. */
+export class TlsHandshakeError extends SwitchboardError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.TlsHandshake, message, options);
+  }
+}
+
+/** A TLS or WebSocket handshake did not finish within `handshakeTimeout`. */
+export class HandshakeTimeoutError extends SwitchboardError {
+  constructor(readonly timeout: number, what: string) {
+    super(ErrorCode.HandshakeTimeout, `${what} handshake not finished within ${timeout} ms`);
+  }
+}
+
+/** A user handler threw or rejected while handling a connection's event (`cause`: its error). */
+export class HandlerFailedError extends SwitchboardError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.HandlerFailed, message, options);
+  }
+}
+
+/** A message sent while a client was disconnected did not fit its offline queue. */
+export class OfflineQueueFullError extends SwitchboardError {
+  constructor(readonly maxMessages: number) {
+    super(ErrorCode.OfflineQueueFull, `offline queue holds at most ${maxMessages} messages`);
+  }
+}
+
+/** `connect()` on a closed client, or the client was closed before it connected. */
+export class ClientClosedError extends SwitchboardError {
+  constructor(message: string) {
+    super(ErrorCode.ClientClosed, message);
+  }
+}
+
+/** A datagram could not reach its peer (ICMP port unreachable: nothing listens there). */
+export class PeerUnreachableError extends SwitchboardError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.PeerUnreachable, message, options);
   }
 }

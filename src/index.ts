@@ -1,6 +1,35 @@
 // The public API of Switchboard: what this file exports is promised, nothing else.
 
-export { ErrorCode, SwitchboardError, DecodeError, FrameTooLargeError, CorruptFrameError, InvalidOptionError, InvalidArgumentError, InvalidMessageError, ConnectError, WebSocketProtocolError, HandshakeRefusedError } from './errors.js';
+export {
+  ErrorCode,
+  SwitchboardError,
+  DecodeError,
+  FrameTooLargeError,
+  CorruptFrameError,
+  InvalidJsonError,
+  InvalidUtf8Error,
+  InvalidOptionError,
+  InvalidArgumentError,
+  InvalidMessageError,
+  UnsupportedError,
+  AddressInUseError,
+  PermissionDeniedError,
+  ListenFailedError,
+  BadTlsMaterialError,
+  AlreadyStartedError,
+  ReceiveBufferFullError,
+  SendBufferFullError,
+  ConnectionFailedError,
+  TlsHandshakeError,
+  HandshakeTimeoutError,
+  HandlerFailedError,
+  ConnectError,
+  OfflineQueueFullError,
+  ClientClosedError,
+  WebSocketProtocolError,
+  HandshakeRefusedError,
+  PeerUnreachableError,
+} from './errors.js';
 export { ClusterError, ClusterIncompleteError } from './errors.js';
 
 // codec: src/codec/index.ts is itself an explicit list
@@ -9,6 +38,7 @@ export * from './codec/index.js';
 // connection
 export { Connection, ConnectionState, DEFAULT_CLOSE_TIMEOUT, type TransportName } from './connection/connection.js';
 export { ConnectionEvent } from './connection/events.js';
+export { IdleEvent } from './connection/idle-event.js';
 export type {
   ConnectionEvents,
   CloseReason,
@@ -23,7 +53,6 @@ export type {
   SendFailEvent,
 } from './connection/events.js';
 export { DEFAULT_LIMITS, CHUNK_OVERHEAD_BYTES, type ConnectionLimits } from './connection/limits.js';
-export type { WireEncoder } from './connection/wire-encoder.js';
 
 // transport
 export type { TcpEndpoint, TlsEndpoint, UnixEndpoint, TlsServerMaterial, ListeningAddress } from './transport/endpoint.js';
@@ -32,7 +61,7 @@ export type { TcpTarget, TlsTarget, UnixTarget } from './transport/dial.js';
 
 // websocket
 export { TextBinaryMessageCodec, JsonMessageCodec, DEFAULT_MESSAGE_CODEC, type MessageCodec } from './codec/message-codec.js';
-export { WebSocketConnection, type WebSocketRequestInfo } from './transport/websocket/websocket-connection.js';
+export type { WebSocketInfo, WebSocketRequestInfo } from './transport/websocket/websocket-link.js';
 export {
   WEBSOCKET_DEFAULTS,
   type WebSocketEndpoint,
@@ -54,7 +83,7 @@ export { HEARTBEAT_DEFAULTS, type HeartbeatOptions } from './server/heartbeat.js
 // registry
 export { Registry, REGISTRY_DEFAULTS, type RegistryOptions, type RegistrySource, type BroadcastOptions, type RawData } from './registry/registry.js';
 export { RegistryEvent, type RegistryEvents, type RegisterEvent, type UnregisterEvent, type DropEvent, type ClusterEvent } from './registry/events.js';
-export type { RegistryAdapter, AdapterInit, Target, Payload, PushResult, SlowTargetPolicy } from './registry/adapter.js';
+export type { RegistryAdapter, AdapterInit, Target, Payload, PushResult } from './registry/adapter.js';
 export type { Holdings } from './registry/membership.js';
 export { LocalAdapter } from './registry/local-adapter.js';
 export type { ConnectionRef, OneOrMany } from './registry/arguments.js';

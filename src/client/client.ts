@@ -1,9 +1,11 @@
 import type { Codec } from '../codec/codec.js';
 import { LengthFieldCodec } from '../codec/length-field-codec.js';
-import { DEFAULT_CLOSE_TIMEOUT, type Connection, type ConnectionOwner } from '../connection/connection.js';
+import type { MessageCodec } from '../codec/message-codec.js';
+import { Connection, DEFAULT_CLOSE_TIMEOUT, type ConnectionOwner, type ConnectionTemplate } from '../connection/connection.js';
+import { establish, handlerFailed } from '../connection/internal.js';
 import { ConnectionEvent, type ConnectionEvents, type SendFailEvent } from '../connection/events.js';
 import { resolveLimits, type ConnectionLimits } from '../connection/limits.js';
-import { ConnectError, ErrorCode, SwitchboardError } from '../errors.js';
+import { ClientClosedError, ConnectError, ErrorCode, OfflineQueueFullError } from '../errors.js';
 import type { StreamTarget } from '../transport/dial.js';
 import type { WebSocketTarget } from '../transport/websocket/websocket-dial.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
@@ -84,12 +86,12 @@ type ClientState = 'idle' | 'connecting' | 'open' | 'waiting' | 'closed';
  * API and events, optional reconnect, and a bounded queue for messages sent while disconnected.
  */
 export class Client extends TypedEmitter<ClientEvents> implements ConnectionOwner {
-  readonly codec: Codec;
+  /** The codec messages go through: the stream codec, or a WebSocket client's message codec. */
+  readonly codec: Codec | MessageCodec;
   private readonly transport: ClientTransport;
   private readonly clock: Clock;
-  private readonly limits: ConnectionLimits;
+  private readonly template: ConnectionTemplate;
   private readonly connectTimeout: number;
-  private readonly closeTimeout: number;
   private readonly backoff: Backoff | undefined;
   private readonly offline: OfflineQueue;
   private current: Connection | undefined;
@@ -102,9 +104,9 @@ export class Client extends TypedEmitter<ClientEvents> implements ConnectionOwne
   constructor(options: ClientOptions) {
     super({ captureRejections: true });
     this.clock = options.clock ?? systemClock;
-    this.limits = resolveLimits(options.limits);
+    const limits = resolveLimits(options.limits);
     this.connectTimeout = integerOption('connectTimeout', options.connectTimeout ?? CLIENT_DEFAULTS.connectTimeout, 1);
-    this.closeTimeout = integerOption('closeTimeout', options.closeTimeout ?? CLIENT_DEFAULTS.closeTimeout, 0);
+    const closeTimeout = integerOption('closeTimeout', options.closeTimeout ?? CLIENT_DEFAULTS.closeTimeout, 0);
     this.backoff = options.reconnect ? new Backoff(options.reconnect === true ? {} : options.reconnect, options.random) : undefined;
     this.offline = new OfflineQueue(options.offlineQueue);
     this.transport =
@@ -112,9 +114,11 @@ export class Client extends TypedEmitter<ClientEvents> implements ConnectionOwne
         ? options.transport
         : options.transport === 'ws' || options.transport === 'wss'
           ? new WebSocketClientTransport(options as WebSocketTarget & ClientCommonOptions)
-          : new StreamClientTransport(options as StreamTarget);
+          : new StreamClientTransport(options as StreamTarget, options.codec ?? new LengthFieldCodec());
+    const framing = this.transport.framing;
     // A WebSocket client's codec is its message codec (the `codec` option is refused there).
-    this.codec = this.transport instanceof WebSocketClientTransport ? this.transport.codec : options.codec ?? new LengthFieldCodec();
+    this.codec = framing.codec;
+    this.template = { codec: framing.codec, encoder: framing.encoder, framer: framing.framer, limits, clock: this.clock, closeTimeout, owner: this };
   }
 
   get state(): ClientState {
@@ -136,7 +140,7 @@ export class Client extends TypedEmitter<ClientEvents> implements ConnectionOwne
    * Rejects with a {@link ConnectError} when it gives up, or when the client is closed first.
    */
   connect(): Promise<Connection> {
-    if (this.stateNow === 'closed') return Promise.reject(new SwitchboardError(ErrorCode.ClientClosed, 'client is closed'));
+    if (this.stateNow === 'closed') return Promise.reject(new ClientClosedError('client is closed'));
     if (this.current && this.stateNow === 'open') return Promise.resolve(this.current);
     const promise = new Promise<Connection>((resolve, reject) => this.waiters.push({ resolve, reject }));
     if (this.stateNow === 'idle') void this.attempt();
@@ -158,7 +162,7 @@ export class Client extends TypedEmitter<ClientEvents> implements ConnectionOwne
     this.stateNow = 'closed';
     if (this.retryTimer) this.clock.clear(this.retryTimer);
     this.retryTimer = undefined;
-    this.rejectWaiters(new SwitchboardError(ErrorCode.ClientClosed, 'client closed before it connected'));
+    this.rejectWaiters(new ClientClosedError('client closed before it connected'));
     const lost = this.offline.drain();
     if (lost.length > 0) {
       this.emit('sendFail', { connection: undefined, code: 'remoteClosed', lostMessages: lost.length, lostBytes: 0 });
@@ -189,7 +193,7 @@ export class Client extends TypedEmitter<ClientEvents> implements ConnectionOwne
   }
 
   [Symbol.for('nodejs.rejection')](error: unknown, _name: string, event?: { connection?: Connection }): void {
-    event?.connection?.handlerFailed(error);
+    event?.connection?.[handlerFailed](error);
   }
 
   // ---- internals --------------------------------------------------------------------------
@@ -200,17 +204,8 @@ export class Client extends TypedEmitter<ClientEvents> implements ConnectionOwne
     this.stateNow = 'connecting';
     let connection: Connection;
     try {
-      connection = await this.transport.open(
-        {
-          id: nextConnectionId(getProcessNodeId()),
-          codec: this.codec,
-          limits: this.limits,
-          clock: this.clock,
-          owner: this,
-          closeTimeout: this.closeTimeout,
-        },
-        this.connectTimeout,
-      );
+      const link = await this.transport.open(this.clock, this.connectTimeout);
+      connection = new Connection(nextConnectionId(getProcessNodeId()), link, this.template);
     } catch (error) {
       this.failed(error);
       return;
@@ -222,7 +217,7 @@ export class Client extends TypedEmitter<ClientEvents> implements ConnectionOwne
     this.failures = 0;
     this.current = connection;
     this.stateNow = 'open';
-    connection.establish();
+    connection[establish]();
     for (const item of this.offline.drain()) {
       if (item.raw) connection.sendRaw(item.message as Buffer);
       else connection.send(item.message);
@@ -272,7 +267,7 @@ export class Client extends TypedEmitter<ClientEvents> implements ConnectionOwne
       code: this.stateNow === 'closed' ? 'remoteClosed' : 'offlineQueueFull',
       lostMessages: 1,
       lostBytes: 0,
-      error: new SwitchboardError(ErrorCode.OfflineQueueFull, `offline queue holds at most ${this.offline.maxMessages} messages`),
+      error: new OfflineQueueFullError(this.offline.maxMessages),
     });
     return false;
   }

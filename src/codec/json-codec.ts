@@ -1,4 +1,4 @@
-import { DecodeError, ErrorCode, InvalidOptionError } from '../errors.js';
+import { InvalidJsonError, InvalidOptionError } from '../errors.js';
 import { oneOfOption } from '../util/validate.js';
 import type { ChunkList } from './chunk-list.js';
 import { DEFAULT_MAX_FRAME_BYTES, type Codec, type CodecOptions, type Decoder } from './codec.js';
@@ -118,7 +118,7 @@ function parse(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new DecodeError(ErrorCode.InvalidJson, `frame of ${text.length} characters is not JSON: ${(error as Error).message}`, {
+    throw new InvalidJsonError(`frame of ${text.length} characters is not JSON: ${(error as Error).message}`, {
       cause: error,
     });
   }

@@ -1,5 +1,5 @@
 import { toJsonText } from './json-text.js';
-import { DecodeError, ErrorCode, InvalidMessageError } from '../errors.js';
+import { InvalidJsonError, InvalidMessageError, InvalidUtf8Error } from '../errors.js';
 
 /**
  * A codec for transports that already frame messages (WebSocket): it maps one whole transport
@@ -72,7 +72,7 @@ export class JsonMessageCodec implements MessageCodec<unknown> {
     try {
       return JSON.parse(text) as unknown;
     } catch (error) {
-      throw new DecodeError(ErrorCode.InvalidJson, `message of ${text.length} characters is not JSON: ${(error as Error).message}`, { cause: error });
+      throw new InvalidJsonError(`message of ${text.length} characters is not JSON: ${(error as Error).message}`, { cause: error });
     }
   }
 
@@ -87,7 +87,7 @@ function utf8(bytes: Buffer): string {
   try {
     return fatalUtf8.decode(bytes);
   } catch (error) {
-    throw new DecodeError(ErrorCode.InvalidUtf8, `binary message of ${bytes.length} bytes is not UTF-8 JSON text`, { cause: error });
+    throw new InvalidUtf8Error(`binary message of ${bytes.length} bytes is not UTF-8 JSON text`, { cause: error });
   }
 }
 

@@ -1,4 +1,4 @@
-import { DecodeError, ErrorCode } from '../errors.js';
+import { InvalidUtf8Error } from '../errors.js';
 
 // Fatal: bad bytes are an error, not U+FFFD. ignoreBOM: a leading U+FEFF is text like any other,
 // so that a line or a JSON string that starts with one round-trips. Without `stream`, decode()
@@ -10,6 +10,6 @@ export function decodeUtf8(bytes: Uint8Array, what: string): string {
   try {
     return decoder.decode(bytes);
   } catch (error) {
-    throw new DecodeError(ErrorCode.InvalidUtf8, `${what} of ${bytes.length} bytes is not valid UTF-8`, { cause: error });
+    throw new InvalidUtf8Error(`${what} of ${bytes.length} bytes is not valid UTF-8`, { cause: error });
   }
 }

@@ -1,18 +1,44 @@
-import type { Socket } from 'node:net';
-import { ChunkList } from '../codec/chunk-list.js';
-import type { Codec, Decoder } from '../codec/codec.js';
-import { DecodeError, ErrorCode, InvalidMessageError, SwitchboardError, asError } from '../errors.js';
+import type { Codec } from '../codec/codec.js';
+import { deliverMessage, framingFailed, mayDeliver, resumeFraming, type FramerSink, type InboundFramer } from '../codec/inbound-framer.js';
+import type { MessageCodec } from '../codec/message-codec.js';
+import {
+  DecodeError,
+  ErrorCode,
+  HandlerFailedError,
+  InvalidMessageError,
+  ReceiveBufferFullError,
+  SendBufferFullError,
+  SwitchboardError,
+  asError,
+} from '../errors.js';
+import {
+  linkAbort,
+  linkClose,
+  linkClosed,
+  linkData,
+  linkDrain,
+  linkEnd,
+  linkError,
+  linkQueuedBytes,
+  linkReady,
+  linkSend,
+  type Link,
+  type LinkSink,
+  type TransportName,
+} from '../transport/link.js';
+import type { Framing } from '../transport/framing.js';
+import type { WebSocketInfo } from '../transport/websocket/websocket-link.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
-import type {
-  CloseReason,
-  ConnectionEvents,
-  SendFailCode,
-} from './events.js';
-import { joinQueued, scheduleFlush, type Flushable } from './flush-scheduler.js';
+import type { CloseEvent, CloseReason, ConnectionEvents, SendFailCode } from './events.js';
+import { scheduleFlush, type Flushable } from './flush-scheduler.js';
+import { IdleEvent } from './idle-event.js';
+import { closeGracefully, destroyWith, encoderOf, establish, flushNow, handlerFailed, idle, linkOf, probe, sendFrame } from './internal.js';
 import { CHUNK_OVERHEAD_BYTES, resolveLimits, type ConnectionLimits, type ResolvedLimits } from './limits.js';
 import { MessageIterator } from './message-iterator.js';
-import { streamEncoderFor, type WireEncoder } from './wire-encoder.js';
+import type { WireEncoder } from '../codec/wire-encoder.js';
+
+export type { TransportName } from '../transport/link.js';
 
 export const ConnectionState = {
   Connecting: 'connecting',
@@ -22,79 +48,40 @@ export const ConnectionState = {
 } as const;
 export type ConnectionState = (typeof ConnectionState)[keyof typeof ConnectionState];
 
-export type TransportName = 'tcp' | 'tls' | 'unix' | 'ws' | 'wss';
-
 /** Who owns a connection (a server or a client): it hears every event and the final close. */
 export interface ConnectionOwner {
   relay<K extends keyof ConnectionEvents>(name: K, event: ConnectionEvents[K]): void;
   connectionClosed(connection: Connection): void;
 }
 
-export interface ConnectionInit {
-  id: string;
-  socket: Socket;
-  transport: TransportName;
-  codec: Codec;
-  /** Defaults to the codec's own frames (byte-stream transports). */
-  encoder?: WireEncoder;
-  limits?: ConnectionLimits;
-  clock: Clock;
-  owner?: ConnectionOwner;
-  /** `connecting` until a handshake completes (TLS, WebSocket); `establish()` opens it. */
-  state?: 'connecting' | 'open';
-  /** How long a graceful `close()` may wait for queued bytes before the socket is destroyed. */
-  closeTimeout?: number;
+/**
+ * What every connection of an endpoint (or of a client) shares: one object, referenced by each
+ * connection, instead of the same six fields copied into each (idle connections are what a
+ * long-connection server holds most of).
+ */
+export interface ConnectionTemplate extends Framing {
+  readonly limits: ResolvedLimits;
+  readonly clock: Clock;
+  /** How long a graceful `close()` may wait for queued bytes before the link is destroyed. */
+  readonly closeTimeout: number;
+  readonly owner: ConnectionOwner | undefined;
 }
 
-/** @see ConnectionInit.closeTimeout @default 10 s */
+/** @see ConnectionTemplate.closeTimeout @default 10 s */
 export const DEFAULT_CLOSE_TIMEOUT = 10_000;
 
-const PEER_GONE_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
-
 /**
- * The connection a socket belongs to. Socket listeners are shared functions that find their
- * connection here (`this` is the socket), not five closures per connection: idle connections are
- * what a long-connection server holds most of, and each closure (with its context) is heap.
+ * One live peer over any link (TCP, TLS, Unix socket, WebSocket, UDP): a link, an inbound framer
+ * and an outbound encoder composed, with the receive and send buffers, limits, counters, state and
+ * events every transport shares. `send()` never throws; it answers `true` (accepted, nothing
+ * waiting ahead of it on the peer), `null` (accepted, queued behind output the peer has not taken
+ * yet) or `false` (refused: a `sendFail` event says why).
  */
-const owningConnection = Symbol('switchboard.connection');
-/** The protected socket-facing side of a Connection, as its shared listeners call it. */
-interface SocketSide {
-  receive(chunk: Buffer): void;
-  peerEnded(): void;
-  drained(): void;
-  socketError(error: NodeJS.ErrnoException): void;
-  finalize(): void;
-}
-type OwnedSocket = Socket & { [owningConnection]: SocketSide };
-
-function onSocketData(this: OwnedSocket, chunk: Buffer): void {
-  this[owningConnection].receive(chunk);
-}
-function onSocketEnd(this: OwnedSocket): void {
-  this[owningConnection].peerEnded();
-}
-function onSocketDrain(this: OwnedSocket): void {
-  this[owningConnection].drained();
-}
-function onSocketError(this: OwnedSocket, error: NodeJS.ErrnoException): void {
-  this[owningConnection].socketError(error);
-}
-function onSocketClose(this: OwnedSocket): void {
-  this[owningConnection].finalize();
-}
-
-/**
- * One live peer over any transport: receive buffer and decoder, send queue with limits, counters,
- * state and events. `send()` never throws; it answers `true` (accepted, nothing waiting ahead of
- * it on the peer), `null` (accepted, queued behind output the peer has not taken yet) or `false`
- * (refused: a `sendFail` event says why).
- */
-export class Connection extends TypedEmitter<ConnectionEvents> implements Flushable, AsyncIterable<unknown> {
+export class Connection
+  extends TypedEmitter<ConnectionEvents>
+  implements Flushable, LinkSink, FramerSink, AsyncIterable<unknown>
+{
   readonly id: string;
-  readonly transport: TransportName;
-  readonly codec: Codec;
-  /** The encoder that frames this connection's output; connections sharing it share broadcasts. */
-  readonly encoder: WireEncoder;
   /** User data: whatever the application wants to keep with this connection. Cleared on close. */
   get context(): Record<string, unknown> {
     // Made on first use: most connections of a large server never carry any.
@@ -105,24 +92,23 @@ export class Connection extends TypedEmitter<ConnectionEvents> implements Flusha
   }
   /** Messages decoded from the peer. */
   requests = 0;
-  /** Bytes received from the socket. */
+  /** Bytes received from the link. */
   readBytes = 0;
-  /** Bytes handed to the socket for writing. */
+  /** Bytes handed to the link for writing. */
   writtenBytes = 0;
-  /** When a message was last received (clock ms); the heartbeat sweep reads it. */
+  /** When something was last received from the peer (clock ms); the heartbeat sweep reads it. */
   lastHeartbeat: number;
   /** When the connection was accepted or dialled (clock ms). */
   readonly createdAt: number;
 
-  protected readonly socket: Socket;
-  protected readonly clock: Clock;
-  protected limitsNow: ResolvedLimits;
+  private readonly link: Link;
+  private readonly template: ConnectionTemplate;
+  private limitsNow: ResolvedLimits;
   private owner: ConnectionOwner | undefined;
   private stateNow: ConnectionState;
   private contextNow: Record<string, unknown> | undefined;
-  /** Received bytes not yet decoded; made on the first read (WebSocket frames never use it). */
-  private input: ChunkList | undefined;
-  private readonly decoder: Decoder;
+  /** Made by the first bytes received. */
+  private framer: InboundFramer | undefined;
   private receivePausedNow = false;
   /** Frames queued this turn; made by the first send after each flush. */
   private pending: Buffer[] | undefined;
@@ -132,62 +118,70 @@ export class Connection extends TypedEmitter<ConnectionEvents> implements Flusha
   private closeReason: CloseReason | undefined;
   private closeError: SwitchboardError | undefined;
   private closeTimer: TimerHandle | undefined;
-  /** Unsent bytes (and messages) seen just before the socket was torn down (Node empties its buffer on destroy). */
+  /** Unsent bytes (and messages) seen just before the link was torn down (Node empties its buffer on destroy). */
   private unsentBytes = 0;
   private unsentMessages = 0;
-  private readonly closeTimeout: number;
   private iterators: Set<MessageIterator> | undefined;
-  /** Set by transports with close codes (WebSocket). */
-  protected peerCloseCode: number | undefined;
-  protected peerCloseText: string | undefined;
 
-  constructor(init: ConnectionInit) {
+  /** @internal Made by servers and clients, never by users. */
+  constructor(id: string, link: Link, template: ConnectionTemplate, state: 'connecting' | 'open' = 'connecting') {
     super({ captureRejections: true });
     // EventEmitter's constructor gives every instance a null-prototype listener table, which V8
     // keeps in dictionary mode (~180 bytes). Most connections never get a listener of their own
     // (servers listen on the server), and Node's EventEmitter makes the table on the first `on()`
     // when `_events` is undefined, so it is left to that.
     (this as unknown as { _events: unknown })._events = undefined;
-    this.id = init.id;
-    this.socket = init.socket;
-    this.transport = init.transport;
-    this.codec = init.codec;
-    this.encoder = init.encoder ?? streamEncoderFor(init.codec);
-    this.clock = init.clock;
-    this.owner = init.owner;
-    this.limitsNow = resolveLimits(init.limits);
-    this.stateNow = init.state ?? 'open';
-    this.closeTimeout = init.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
-    this.decoder = init.codec.createDecoder();
-    this.createdAt = this.lastHeartbeat = init.clock.now();
-    this.attachSocket();
+    this.id = id;
+    this.link = link;
+    this.template = template;
+    this.owner = template.owner;
+    this.limitsNow = template.limits;
+    this.stateNow = state;
+    this.createdAt = this.lastHeartbeat = template.clock.now();
+    link.attach(this);
   }
 
   // ---- identity and state ----------------------------------------------------------------
 
+  /** The transport of this connection's link. */
+  get transport(): TransportName {
+    return this.link.transport;
+  }
+  /** The codec messages go through: a stream codec, or a WebSocket endpoint's message codec. */
+  get codec(): Codec | MessageCodec {
+    return this.template.codec;
+  }
   get state(): ConnectionState {
     return this.stateNow;
   }
+  /**
+   * What a WebSocket connection has beyond this vocabulary (the upgrade request, the subprotocol,
+   * a close with a code of your choosing); undefined on other transports.
+   */
+  get websocket(): WebSocketInfo | undefined {
+    const transport = this.link.transport;
+    return transport === 'ws' || transport === 'wss' ? (this.link as unknown as WebSocketInfo) : undefined;
+  }
   get localAddress(): string | undefined {
-    return this.socket.localAddress;
+    return this.link.localAddress;
   }
   get localPort(): number | undefined {
-    return this.socket.localPort;
+    return this.link.localPort;
   }
   get remoteAddress(): string | undefined {
-    return this.socket.remoteAddress;
+    return this.link.remoteAddress;
   }
   get remotePort(): number | undefined {
-    return this.socket.remotePort;
+    return this.link.remotePort;
   }
   /** Bytes queued and not yet taken by the kernel. */
   get sendQueueBytes(): number {
-    return this.pendingBytes + this.socket.writableLength;
+    return this.pendingBytes + this.link.writableLength;
   }
   /** Bytes of incomplete messages held, plus the per-chunk overhead. */
   get receiveBufferBytes(): number {
-    const input = this.input;
-    return input === undefined ? 0 : input.length + input.chunkCount * CHUNK_OVERHEAD_BYTES;
+    const framer = this.framer;
+    return framer === undefined ? 0 : framer.bufferedBytes + framer.bufferedChunks * CHUNK_OVERHEAD_BYTES;
   }
   get limits(): Readonly<ResolvedLimits> {
     return this.limitsNow;
@@ -199,6 +193,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> implements Flusha
   /** Changes this connection's limits; unspecified ones keep their value. */
   setLimits(limits: ConnectionLimits): void {
     this.limitsNow = resolveLimits(this.limitsNow, limits);
+    this.framer?.setMaxMessageBytes(this.limitsNow.maxReceiveBufferSize);
   }
 
   // ---- sending ---------------------------------------------------------------------------
@@ -209,7 +204,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> implements Flusha
     if (refusal !== undefined) return this.refuse(refusal, 0);
     let frame: Buffer;
     try {
-      frame = this.encoder.encode(message);
+      frame = this.template.encoder.encode(message);
     } catch (error) {
       const coded =
         error instanceof SwitchboardError
@@ -224,14 +219,19 @@ export class Connection extends TypedEmitter<ConnectionEvents> implements Flusha
   sendRaw(data: Buffer | Uint8Array | string): boolean | null {
     const refusal = this.refusal();
     if (refusal !== undefined) return this.refuse(refusal, 0);
-    return this.queue(this.encoder.encodeRaw(data));
+    return this.queue(this.template.encoder.encodeRaw(data));
+  }
+
+  /** @internal The encoder that frames this connection's output (shared by its endpoint). */
+  get [encoderOf](): WireEncoder {
+    return this.template.encoder;
   }
 
   /**
-   * Queues bytes already framed by this connection's {@link encoder}: how a broadcast writes one
-   * Buffer to many connections. The caller vouches that `frame` came from `this.encoder`.
+   * @internal Queues bytes already framed by this connection's encoder: how a broadcast writes one
+   * Buffer to many connections. The caller vouches that `frame` came from that encoder.
    */
-  sendFrame(frame: Buffer): boolean | null {
+  [sendFrame](frame: Buffer): boolean | null {
     const refusal = this.refusal();
     if (refusal !== undefined) return this.refuse(refusal, frame.length);
     return this.queue(frame);
@@ -239,30 +239,33 @@ export class Connection extends TypedEmitter<ConnectionEvents> implements Flusha
 
   private refusal(): SendFailCode | undefined {
     if (this.stateNow === 'closing' || this.stateNow === 'closed') return 'remoteClosed';
-    if (this.pendingBytes + this.socket.writableLength > this.limitsNow.maxSendBufferSize) {
-      return 'bufferFull';
-    }
+    if (this.pendingBytes + this.link.writableLength > this.limitsNow.maxSendBufferSize) return 'bufferFull';
     return undefined;
   }
 
+  /**
+   * The one slow-peer policy: a send refused because the peer does not read is reported, and with
+   * `sendBufferFullPolicy: 'close'` the connection is closed, whether the send came from the
+   * application or from a broadcast.
+   */
   private refuse(code: SendFailCode, bytes: number, error?: SwitchboardError): false {
     const event = { connection: this, code, lostMessages: 1, lostBytes: bytes, ...(error ? { error } : {}) };
     this.dispatch('sendFail', event);
     if (code === 'bufferFull' && this.limitsNow.sendBufferFullPolicy === 'close') {
-      this.destroyWith('limit', new SwitchboardError(ErrorCode.SendBufferFull, 'send buffer over its limit'));
+      this[destroyWith]('limit', new SendBufferFullError(this.limitsNow.maxSendBufferSize));
     }
     return false;
   }
 
   private queue(frame: Buffer): boolean | null {
-    const behind = this.socket.writableLength > 0;
+    const behind = this.link.writableLength > 0;
     (this.pending ??= []).push(frame);
     this.pendingBytes += frame.length;
     if (!this.flushQueued) {
       this.flushQueued = true;
       scheduleFlush(this);
     }
-    const queued = this.pendingBytes + this.socket.writableLength;
+    const queued = this.pendingBytes + this.link.writableLength;
     if (!this.overSendLimit && queued > this.limitsNow.maxSendBufferSize) {
       this.overSendLimit = true;
       this.dispatch('sendBufferFull', { connection: this, queuedBytes: queued, limit: this.limitsNow.maxSendBufferSize });
@@ -270,244 +273,293 @@ export class Connection extends TypedEmitter<ConnectionEvents> implements Flusha
     return behind ? null : true;
   }
 
-  /** Writes everything queued in one go. Called by the flush scheduler once per turn. */
-  flush(): void {
+  /** @internal Writes everything queued in one go. Called by the flush scheduler once per turn. */
+  [flushNow](): void {
     this.flushQueued = false;
     const pending = this.pending;
-    if (pending === undefined || this.socket.destroyed) return;
-    const count = pending.length;
+    if (pending === undefined || this.link.destroyed) return;
     const bytes = this.pendingBytes;
-    if (count === 1) {
-      this.socket.write(pending[0]!);
-    } else if (bytes <= 65536) {
-      // Small messages: one copy into one buffer beats writev's per-chunk bookkeeping.
-      this.socket.write(joinQueued(pending, bytes));
-    } else {
-      this.socket.cork();
-      for (let i = 0; i < count; i++) this.socket.write(pending[i]!);
-      this.socket.uncork();
-    }
+    // A link not ready to write (a WebSocket before its 101) keeps them for establish().
+    if (!this.link.writev(pending, bytes)) return;
     this.writtenBytes += bytes;
     this.pending = undefined;
     this.pendingBytes = 0;
-    if (this.overSendLimit && this.socket.writableLength === 0) this.drained();
-  }
-
-  private drained(): void {
-    if (!this.overSendLimit || this.pendingBytes > 0) return;
-    this.overSendLimit = false;
-    this.dispatch('sendBufferDrain', { connection: this });
+    if (this.overSendLimit && this.link.writableLength === 0) this[linkDrain]();
   }
 
   // ---- receiving -------------------------------------------------------------------------
 
-  /** Stops reading from the socket; messages already decoded wait too. */
+  /** Stops reading from the link; messages already received wait too. */
   pauseReceive(): void {
     if (this.receivePausedNow) return;
     this.receivePausedNow = true;
-    this.socket.pause();
+    this.link.pause();
   }
 
   resumeReceive(): void {
     if (!this.receivePausedNow) return;
     this.receivePausedNow = false;
     if (this.stateNow === 'closed') return;
-    this.socket.resume();
+    this.link.resume();
     this.decodeAvailable();
   }
 
-  /** Feeds received bytes through the decoder (byte-stream transports). */
-  protected receive(chunk: Buffer): void {
-    this.readBytes += chunk.length;
-    const step = this.limitsNow.readBufferSize;
-    const input = (this.input ??= new ChunkList());
-    if (chunk.length <= step) {
-      input.push(chunk);
-    } else {
-      for (let at = 0; at < chunk.length; at += step) input.push(chunk.subarray(at, at + step));
-    }
-    this.decodeAvailable();
+  private framerOf(): InboundFramer {
+    return (this.framer ??= this.template.framer(this.link, this.limitsNow));
   }
 
+  /** Runs the framer over what it holds, then checks the receive limit. */
   private decodeAvailable(): void {
-    const input = this.input;
-    if (input === undefined) return;
-    let decoded = 0;
-    while (!this.receivePausedNow && this.stateNow === 'open') {
-      let message: unknown;
-      try {
-        message = this.decoder.decode(input);
-      } catch (error) {
-        this.failDecode(error);
-        return;
-      }
-      if (message === undefined) break;
-      decoded++;
-      this.deliver(message);
+    const framer = this.framer;
+    if (framer === undefined || this.stateNow === 'connecting' || this.stateNow === 'closed') return;
+    let units: number;
+    try {
+      units = framer.run(this);
+    } catch (error) {
+      this.failDecode(error);
+      return;
     }
-    if (decoded > 0) this.lastHeartbeat = this.clock.now();
+    if (units > 0) this.lastHeartbeat = this.template.clock.now();
     const buffered = this.receiveBufferBytes;
-    if (buffered > this.limitsNow.maxReceiveBufferSize && this.stateNow === 'open') {
-      this.dispatch('receiveBufferFull', { connection: this, bufferedBytes: buffered, limit: this.limitsNow.maxReceiveBufferSize });
-      input.clear();
-      this.destroyWith('limit', new SwitchboardError(ErrorCode.ReceiveBufferFull, `receive buffer passed ${this.limitsNow.maxReceiveBufferSize} bytes`));
+    const limit = this.limitsNow.maxReceiveBufferSize;
+    if (buffered > limit && this.stateNow === 'open') {
+      // Codecs check frame headers against their limits before buffering a payload; this catches
+      // what they cannot see: a frame that never completes, a flood of tiny chunks.
+      this.dispatch('receiveBufferFull', { connection: this, bufferedBytes: buffered, limit });
+      framer.clear();
+      this.fail('limit', new ReceiveBufferFullError(buffered, limit));
     }
   }
 
-  /** Hands one decoded message to the listeners. Message-based transports call it directly. */
-  protected deliver(message: unknown): void {
+  /** @internal */
+  [mayDeliver](): boolean {
+    return !this.receivePausedNow && this.stateNow === 'open';
+  }
+
+  /** @internal Hands one decoded message to the listeners. */
+  [deliverMessage](message: unknown): void {
     this.requests++;
     this.dispatch('message', { connection: this, message });
   }
 
+  /** @internal */
+  [resumeFraming](): void {
+    this.decodeAvailable();
+  }
+
+  /** @internal */
+  [framingFailed](error: unknown): void {
+    if (this.stateNow === 'closed' || this.framer === undefined) return;
+    this.failDecode(error);
+  }
+
   private failDecode(error: unknown): void {
     const coded =
-      error instanceof SwitchboardError
-        ? error
-        : new DecodeError(ErrorCode.CorruptFrame, 'decoder threw', { cause: error });
-    this.input?.clear();
+      error instanceof SwitchboardError ? error : new DecodeError(ErrorCode.CorruptFrame, `decoder failed: ${asError(error).message}`, { cause: error });
+    const framer = this.framer!;
     this.dispatch('decodeFail', { connection: this, error: coded });
-    this.destroyWith('error', coded);
+    if (framer.recoversFromDecodeFail) {
+      // A datagram stands alone: the bad one is dropped, the ones behind it are still whole.
+      this.decodeAvailable();
+      return;
+    }
+    framer.clear();
+    this.fail('error', coded);
+  }
+
+  // ---- LinkSink: what the link reports ---------------------------------------------------
+
+  /** @internal */
+  [linkData](chunk: Buffer): void {
+    this.readBytes += chunk.length;
+    const framer = this.framerOf();
+    framer.push(chunk);
+    if (this.stateNow === 'connecting') {
+      // Bytes before the handshake finished wait for it, within the receive limit.
+      const buffered = this.receiveBufferBytes;
+      const limit = this.limitsNow.maxReceiveBufferSize;
+      if (buffered > limit) {
+        framer.clear();
+        this[destroyWith]('limit', new ReceiveBufferFullError(buffered, limit, `more than ${limit} bytes sent before the handshake completed`));
+      }
+      return;
+    }
+    this.decodeAvailable();
+  }
+
+  /** @internal The peer will send no more: deliver a last message made of leftovers, then close our side. */
+  [linkEnd](): void {
+    const framer = this.framer;
+    if (this.stateNow === 'open' && framer !== undefined) {
+      try {
+        framer.finish(this);
+      } catch (error) {
+        this.failDecode(error);
+        return;
+      }
+    }
+    this[closeGracefully]('peer');
+  }
+
+  /** @internal */
+  [linkDrain](): void {
+    if (!this.overSendLimit || this.pendingBytes > 0) return;
+    this.overSendLimit = false;
+    this.dispatch('sendBufferDrain', { connection: this });
+  }
+
+  /** @internal */
+  [linkError](error: SwitchboardError, peerGone: boolean): void {
+    this.noteUnsent();
+    this.closeReason ??= peerGone ? 'peer' : 'error';
+    this.closeError ??= error;
+  }
+
+  /** @internal */
+  [linkReady](): void {
+    this[establish]();
+  }
+
+  /** @internal */
+  [linkClose](reason: CloseReason, error?: SwitchboardError): void {
+    this[closeGracefully](reason, undefined, error);
+  }
+
+  /** @internal */
+  [linkAbort](reason: CloseReason, error: SwitchboardError): void {
+    this[destroyWith](reason, error);
+  }
+
+  /** @internal */
+  [linkSend](frame: Buffer): void {
+    this[sendFrame](frame);
+  }
+
+  /** @internal */
+  [linkQueuedBytes](): number {
+    return this.pendingBytes;
   }
 
   // ---- lifecycle -------------------------------------------------------------------------
 
-  /** Marks the connection open (after a handshake) and emits `establish`. */
-  establish(): void {
+  /** @internal Marks the connection open (after a handshake) and emits `establish`. */
+  [establish](): void {
     if (this.stateNow !== 'connecting') return;
     this.stateNow = 'open';
-    this.lastHeartbeat = this.clock.now();
+    this.lastHeartbeat = this.template.clock.now();
     this.dispatch('establish', { connection: this });
-    if (this.input !== undefined && this.input.length > 0) this.decodeAvailable();
+    if (this.pending !== undefined) this[flushNow]();
+    if (this.framer !== undefined) this.decodeAvailable();
   }
 
   /**
    * Closes gracefully: the final message (if any) and everything queued are written first, then
-   * the connection ends. If the peer does not take the bytes within the close timeout, the socket
-   * is destroyed and `sendFail` reports what was lost.
+   * the connection ends (a WebSocket with its close handshake). If the peer does not take the bytes
+   * within the close timeout, the link is destroyed and `sendFail` reports what was lost.
    */
   close(finalMessage?: unknown): void {
-    this.closeGracefully('local', finalMessage);
+    this[closeGracefully]('local', finalMessage);
   }
 
   /** Closes at once, dropping whatever is queued (reported through `sendFail`). */
   destroy(error?: SwitchboardError): void {
-    this.destroyWith(error ? 'error' : 'local', error);
+    this[destroyWith](error ? 'error' : 'local', error);
   }
 
   /**
-   * For servers and heartbeats: a graceful close with a given reason (and the error behind it,
-   * for transports that say goodbye even on errors: WebSocket's close frame with 1002, 1009, ...).
+   * @internal A graceful close with a reason (and the error behind it, for transports that say
+   * goodbye even on errors: WebSocket's close frame with 1002, 1009, 1011, ...).
    */
-  closeGracefully(reason: CloseReason, finalMessage?: unknown, error?: SwitchboardError): void {
+  [closeGracefully](reason: CloseReason, finalMessage?: unknown, error?: SwitchboardError): void {
     if (this.stateNow === 'closing' || this.stateNow === 'closed') return;
     if (finalMessage !== undefined) this.send(finalMessage);
     this.closeReason ??= reason;
     if (error && !this.closeError) this.closeError = error;
     this.stateNow = 'closing';
-    this.writeGoodbye(finalMessage);
-    this.flush();
-    this.endSocket();
-    this.closeTimer = this.clock.setTimeout(() => {
+    this[flushNow]();
+    this.writtenBytes += this.link.end(reason, error);
+    const clock = this.template.clock;
+    this.closeTimer = clock.setTimeout(() => {
       this.closeTimer = undefined;
       if (this.stateNow !== 'closed') {
         this.noteUnsent();
-        this.socket.destroy();
+        this.link.destroy();
       }
-    }, this.closeTimeout);
+    }, this.template.closeTimeout);
     this.closeTimer.unref?.();
   }
 
-  /** The heartbeat sweep calls this on a quiet connection; WebSocket sends a ping. */
-  probe(): void {}
-
-  /** Transports with a close handshake write it here (WebSocket's close frame). */
-  protected writeGoodbye(_finalMessage: unknown): void {}
-
-  /** Half-closes the socket once queued bytes are out; WebSocket overrides it. */
-  protected endSocket(): void {
-    this.socket.end();
-  }
-
-  /** Closes at once with a reason: for limits, errors, idleness. */
-  destroyWith(reason: CloseReason, error?: SwitchboardError): void {
+  /** @internal Closes at once with a reason: for limits, errors, a server's deadline. */
+  [destroyWith](reason: CloseReason, error?: SwitchboardError): void {
     if (this.stateNow === 'closed') return;
     this.closeReason ??= reason;
     if (error && !this.closeError) this.closeError = error;
     this.stateNow = 'closing';
     this.noteUnsent();
-    this.socket.destroy();
+    this.link.destroy();
+  }
+
+  /**
+   * Fails the connection: with a goodbye where the link can say why (WebSocket's close frame),
+   * otherwise at once.
+   */
+  private fail(reason: CloseReason, error: SwitchboardError): void {
+    if (this.stateNow === 'open' && this.link.saysGoodbye) this[closeGracefully](reason, undefined, error);
+    else this[destroyWith](reason, error);
+  }
+
+  /** @internal The heartbeat's probe of a quiet connection (a WebSocket ping). */
+  [probe](): void {
+    if (this.stateNow !== 'open' || this.sendQueueBytes > this.limitsNow.maxSendBufferSize) return;
+    this.link.probe();
+  }
+
+  /**
+   * @internal The heartbeat found this connection silent: `idle` is emitted, and unless a listener
+   * called `preventDefault()`, the connection is closed with reason `idle`.
+   */
+  [idle](silentFor: number, timeout: number): void {
+    if (this.stateNow !== 'open') return;
+    const event = new IdleEvent(this, silentFor, timeout);
+    this.dispatch('idle', event);
+    if (!event.defaultPrevented) this[closeGracefully]('idle');
+  }
+
+  /** @internal The link this connection is composed of (for the transport that made it). */
+  get [linkOf](): Link {
+    return this.link;
   }
 
   private noteUnsent(): void {
-    const bytes = this.pendingBytes + this.socket.writableLength;
+    const bytes = this.pendingBytes + this.link.writableLength;
     if (bytes > this.unsentBytes) {
       this.unsentBytes = bytes;
-      this.unsentMessages = (this.pending?.length ?? 0) + (this.socket.writableLength > 0 ? 1 : 0);
+      this.unsentMessages = (this.pending?.length ?? 0) + (this.link.writableLength > 0 ? 1 : 0);
     }
   }
 
-  private attachSocket(): void {
-    const socket = this.socket as OwnedSocket;
-    socket.setNoDelay?.(true);
-    socket[owningConnection] = this as unknown as SocketSide;
-    socket.on('data', onSocketData);
-    socket.on('end', onSocketEnd);
-    socket.on('drain', onSocketDrain);
-    socket.on('error', onSocketError);
-    socket.on('close', onSocketClose);
-  }
-
-  /** The peer will send no more: deliver a last frame made of leftovers, then close our side. */
-  protected peerEnded(): void {
-    const input = this.input;
-    if (this.stateNow === 'open' && this.decoder.decodeEnd && input !== undefined && input.length > 0) {
-      try {
-        const last = this.decoder.decodeEnd(input);
-        if (last !== undefined) this.deliver(last);
-      } catch (error) {
-        this.failDecode(error);
-        return;
-      }
-    }
-    this.closeGracefully('peer');
-  }
-
-  protected socketError(error: NodeJS.ErrnoException): void {
-    this.noteUnsent();
-    const peerGone = error.code !== undefined && PEER_GONE_CODES.has(error.code);
-    this.closeReason ??= peerGone ? 'peer' : 'error';
-    this.closeError ??= new SwitchboardError(
-      error.code?.startsWith('ERR_SSL') || error.code === 'ECONNRESET' && this.stateNow === 'connecting' && this.transport === 'tls'
-        ? ErrorCode.TlsHandshake
-        : ErrorCode.ConnectionError,
-      `${this.transport} connection ${this.id}: ${error.message}`,
-      { cause: error },
-    );
-  }
-
-  private finalize(): void {
+  /** @internal The link is gone. */
+  [linkClosed](): void {
     if (this.stateNow === 'closed') return;
     const wasConnecting = this.stateNow === 'connecting';
     this.stateNow = 'closed';
-    if (this.closeTimer) this.clock.clear(this.closeTimer);
+    if (this.closeTimer) this.template.clock.clear(this.closeTimer);
     this.noteUnsent();
     const lostBytes = this.unsentBytes;
     const lostMessages = this.unsentMessages;
     this.pending = undefined;
     this.pendingBytes = 0;
-    this.input = undefined;
+    this.framer = undefined;
     if (lostBytes > 0) {
       this.dispatch('sendFail', { connection: this, code: 'remoteClosed', lostMessages, lostBytes });
     }
     const reason = this.closeReason ?? (wasConnecting ? 'error' : 'peer');
-    const event = {
-      connection: this,
-      reason,
-      ...(this.closeError ? { error: this.closeError } : {}),
-      ...(this.peerCloseCode !== undefined ? { code: this.peerCloseCode } : {}),
-      ...(this.peerCloseText !== undefined ? { closeReason: this.peerCloseText } : {}),
-    };
+    const event: CloseEvent = { connection: this, reason };
+    if (this.closeError) event.error = this.closeError;
+    const code = this.link.closeCode();
+    if (code !== undefined) event.code = code;
+    const text = this.link.closeText();
+    if (text !== undefined) event.closeReason = text;
     this.dispatch('close', event);
     if (this.iterators) for (const iterator of this.iterators) iterator.end();
     this.owner?.connectionClosed(this);
@@ -521,24 +573,24 @@ export class Connection extends TypedEmitter<ConnectionEvents> implements Flusha
    * Emits on the connection and then on its owner with the same event object. A listener that
    * throws (or rejects: see the rejection hook) fails this connection only.
    */
-  protected dispatch<K extends keyof ConnectionEvents>(name: K, event: ConnectionEvents[K]): void {
+  private dispatch<K extends keyof ConnectionEvents>(name: K, event: ConnectionEvents[K]): void {
     try {
       this.emit(name, event);
       this.owner?.relay(name, event);
     } catch (error) {
-      this.handlerFailed(error);
+      this[handlerFailed](error);
     }
   }
 
-  /** A user handler threw or rejected while handling this connection's event. */
-  handlerFailed(error: unknown): void {
-    const coded = new SwitchboardError(ErrorCode.HandlerFailed, `a handler failed on connection ${this.id}: ${asError(error).message}`, { cause: error });
-    this.destroyWith('error', coded);
+  /** @internal A user handler threw or rejected while handling this connection's event. */
+  [handlerFailed](error: unknown): void {
+    if (this.stateNow === 'closed') return;
+    this.fail('error', new HandlerFailedError(`a handler failed on connection ${this.id}: ${asError(error).message}`, { cause: error }));
   }
 
   /** EventEmitter's captureRejections hook: an async listener rejected. */
   [Symbol.for('nodejs.rejection')](error: unknown): void {
-    this.handlerFailed(error);
+    this[handlerFailed](error);
   }
 
   /**

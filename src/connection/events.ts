@@ -1,5 +1,6 @@
 import type { SwitchboardError } from '../errors.js';
 import type { Connection } from './connection.js';
+import type { IdleEvent } from './idle-event.js';
 
 /** Why a connection closed. */
 export type CloseReason =
@@ -9,7 +10,7 @@ export type CloseReason =
   | 'local'
   /** A transport, TLS, decode or handler error: see `error`. */
   | 'error'
-  /** Silent for longer than the heartbeat timeout. */
+  /** Silent for longer than the heartbeat timeout, and no `idle` listener prevented the close. */
   | 'idle'
   /** A buffer limit was passed (receive buffer, or send buffer with policy `close`). */
   | 'limit'
@@ -25,7 +26,9 @@ export type SendFailCode =
   /** The codec could not encode the message (see `error`). */
   | 'encodeFailed'
   /** A client's offline queue was full. */
-  | 'offlineQueueFull';
+  | 'offlineQueueFull'
+  /** A datagram could not reach the peer (ICMP port unreachable); see `error`. */
+  | 'unreachable';
 
 export interface ConnectionEventBase {
   connection: Connection;
@@ -38,9 +41,9 @@ export interface CloseEvent extends ConnectionEventBase {
   reason: CloseReason;
   /** Set when reason is `error` (and for `limit`/`peer` when an error said so). */
   error?: SwitchboardError;
-  /** WebSocket close code, where the transport has one. */
+  /** The close code, where the transport has one (WebSocket). */
   code?: number;
-  /** WebSocket close reason text, where the transport has one. */
+  /** The close reason text, where the transport has one (WebSocket). */
   closeReason?: string;
 }
 export interface ReceiveBufferFullEvent extends ConnectionEventBase {
@@ -74,6 +77,8 @@ export interface ConnectionEvents {
   sendBufferFull: SendBufferFullEvent;
   sendBufferDrain: SendBufferDrainEvent;
   sendFail: SendFailEvent;
+  /** The heartbeat found the connection silent; it closes unless a listener prevents it. */
+  idle: IdleEvent;
 }
 
 /** The familiar names, for `connection.on(ConnectionEvent.Message, ...)`. */
@@ -86,4 +91,5 @@ export const ConnectionEvent = {
   SendBufferFull: 'sendBufferFull',
   SendBufferDrain: 'sendBufferDrain',
   SendFail: 'sendFail',
+  Idle: 'idle',
 } as const satisfies Record<string, keyof ConnectionEvents>;

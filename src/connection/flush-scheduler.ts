@@ -1,3 +1,6 @@
+import { beginWriteBatch, endWriteBatch } from '../transport/write-batch.js';
+import { flushNow } from './internal.js';
+
 /**
  * Write coalescing for every connection of the process. A send queues its bytes on the
  * connection and marks the connection dirty; once per turn of the event loop (setImmediate runs
@@ -13,7 +16,7 @@
  * and did not make 1-in-flight echo faster.
  */
 export interface Flushable {
-  flush(): void;
+  [flushNow](): void;
 }
 
 let dirty: Flushable[] = [];
@@ -32,39 +35,15 @@ function flushAll(): void {
   scheduled = false;
   const batch = dirty;
   dirty = spare;
-  inBatch = true;
+  beginWriteBatch();
   for (let i = 0; i < batch.length; i++) {
     try {
-      batch[i]!.flush();
+      batch[i]![flushNow]();
     } catch {
       // flush() reports its own failures on the connection; one broken socket must not stop the rest.
     }
   }
-  inBatch = false;
-  lastParts = undefined;
-  lastJoined = undefined;
+  endWriteBatch();
   batch.length = 0;
   spare = batch;
-}
-
-// A broadcast queues the same frames on every target, so within one batch of flushes the
-// targets' queues are alike: the first is joined, the others write that same Buffer. Only within
-// a batch (no user code runs between its flushes), so a caller's Buffer reused later is never
-// mistaken for its old content.
-let inBatch = false;
-let lastParts: readonly Buffer[] | undefined;
-let lastJoined: Buffer | undefined;
-
-/** `Buffer.concat(parts, bytes)`, shared with the previous flush of this batch if its parts were the same Buffers. */
-export function joinQueued(parts: readonly Buffer[], bytes: number): Buffer {
-  if (!inBatch) return Buffer.concat(parts, bytes);
-  const count = parts.length;
-  if (lastParts !== undefined && lastParts.length === count && lastJoined!.length === bytes) {
-    let i = 0;
-    while (i < count && parts[i] === lastParts[i]) i++;
-    if (i === count) return lastJoined!;
-  }
-  lastParts = parts;
-  lastJoined = Buffer.concat(parts, bytes);
-  return lastJoined;
 }

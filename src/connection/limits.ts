@@ -22,7 +22,14 @@ export interface ConnectionLimits {
    * @default 1 MiB
    */
   maxSendBufferSize?: number;
-  /** What to do when the send buffer is over its limit. @default 'refuse' */
+  /**
+   * The slow-peer policy: what happens to a send (the application's or a broadcast's) while the
+   * send buffer is over `maxSendBufferSize`. `'refuse'`: that message is refused (`sendFail`,
+   * code `bufferFull`; a broadcast names the connection in the registry's `drop` event) and the
+   * connection stays; `'close'`: the connection is also closed with reason `limit`
+   * (`ERR_SEND_BUFFER_FULL`) so it stops holding memory. Each broadcast target follows its own.
+   * @default 'refuse'
+   */
   sendBufferFullPolicy?: 'refuse' | 'close';
 }
 

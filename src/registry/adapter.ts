@@ -21,7 +21,7 @@ export type Payload =
 export interface PushResult {
   /** Connections the message was handed to (queued for writing). */
   delivered: number;
-  /** Ids of targets whose send queue was over its limit: dropped from this message, or closed. */
+  /** Ids of targets whose send queue was over its limit: they missed this message (and, with their policy `close`, were closed). */
   dropped: string[];
   /**
    * Cluster nodes that were live but did not answer in time: their connections may or may not have
@@ -30,12 +30,11 @@ export interface PushResult {
   unanswered?: string[];
 }
 
-/** What a push does with a target whose send queue is over its limit. */
-export type SlowTargetPolicy = 'drop' | 'close';
-
-/** What the registry hands an adapter it makes. */
+/**
+ * What the registry hands an adapter it makes. A target's slow-peer policy is its own
+ * (`limits.sendBufferFullPolicy`), not the registry's.
+ */
 export interface AdapterInit {
-  slowTargetPolicy: SlowTargetPolicy;
   /** The node the registry's connections live on (its source's `nodeId`). */
   nodeId: string;
   /** Reports what happens to the node's place in a cluster; the registry emits it as `cluster`. */

@@ -1,6 +1,5 @@
 import type { Connection } from '../connection/connection.js';
 import type { ClusterStatus } from '../cluster/engine.js';
-import type { SlowTargetPolicy } from './adapter.js';
 
 /** A connection of this process entered the registry (on its `establish`). */
 export interface RegisterEvent {
@@ -22,10 +21,8 @@ export interface UnregisterEvent {
 export interface DropEvent {
   /** Targets the message was handed to. */
   delivered: number;
-  /** Ids of the slow targets. */
+  /** Ids of the slow targets: they missed this message; those whose `sendBufferFullPolicy` is `close` were closed too (reason `limit`). */
   ids: string[];
-  /** What happened to them: `drop` (they missed this message) or `close` (they were closed). */
-  policy: SlowTargetPolicy;
 }
 
 /**

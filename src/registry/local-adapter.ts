@@ -1,5 +1,5 @@
 import type { Connection } from '../connection/connection.js';
-import type { AdapterInit, Payload, PushResult, RegistryAdapter, SlowTargetPolicy, Target } from './adapter.js';
+import type { AdapterInit, Payload, PushResult, RegistryAdapter, Target } from './adapter.js';
 import { broadcast } from './broadcast.js';
 import { Membership, type Holdings, type Member } from './membership.js';
 
@@ -10,11 +10,9 @@ import { Membership, type Holdings, type Member } from './membership.js';
  */
 export class LocalAdapter implements RegistryAdapter {
   private readonly membership = new Membership();
-  private readonly policy: SlowTargetPolicy;
 
-  constructor(init: AdapterInit) {
-    this.policy = init.slowTargetPolicy;
-  }
+  /** Takes the registry's init like every adapter; a local one needs nothing of it. */
+  constructor(_init?: AdapterInit) {}
 
   register(connection: Connection): void {
     this.membership.add(connection);
@@ -69,7 +67,7 @@ export class LocalAdapter implements RegistryAdapter {
 
   /** {@link push} without the Promise, for adapters that wrap this one. */
   pushNow(target: Target, payload: Payload): PushResult {
-    return broadcast(this.connectionsOf(target), payload, this.policy);
+    return broadcast(this.connectionsOf(target), payload);
   }
 
   async close(target: Target, finalMessage?: unknown): Promise<number> {

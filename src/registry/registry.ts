@@ -2,21 +2,12 @@ import type { Connection } from '../connection/connection.js';
 import { getDefaultAdapter } from '../cluster/default-engine.js';
 import { ClusterIncompleteError, InvalidArgumentError } from '../errors.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
-import { oneOfOption } from '../util/validate.js';
-import type { AdapterInit, Payload, RegistryAdapter, SlowTargetPolicy, Target } from './adapter.js';
+import type { AdapterInit, Payload, RegistryAdapter, Target } from './adapter.js';
 import { exceptList, idList, idOf, nameList, nameOf, type ConnectionRef, type OneOrMany } from './arguments.js';
 import type { RegistryEvents } from './events.js';
 import { LocalAdapter } from './local-adapter.js';
 
 export interface RegistryOptions {
-  /**
-   * What a push does with a target whose send queue is over its `maxSendBufferSize` (a peer that
-   * stopped reading): `'drop'` leaves it out of that message (the core's `sendFail`, code
-   * `bufferFull`); `'close'` also destroys it (reason `limit`) so it stops holding memory. Either
-   * way the other targets get the message at once, and a `drop` event names the slow ones.
-   * @default 'drop'
-   */
-  slowTargetPolicy?: SlowTargetPolicy;
   /**
    * Makes the adapter that keeps membership and delivers pushes: `redisAdapter({ url, prefix })`
    * for many machines, `clusterAdapter(factory)` over any cluster engine.
@@ -26,9 +17,12 @@ export interface RegistryOptions {
   adapter?: (init: AdapterInit) => RegistryAdapter;
 }
 
-export const REGISTRY_DEFAULTS = {
-  slowTargetPolicy: 'drop',
-} as const satisfies Required<Omit<RegistryOptions, 'adapter'>>;
+/**
+ * A push to a target whose send queue is over its limit leaves it out of that message and names it
+ * in a `drop` event; the target's own slow-peer policy (`limits.sendBufferFullPolicy`, per server,
+ * endpoint or connection) decides whether it is also closed. The registry has no policy of its own.
+ */
+export const REGISTRY_DEFAULTS = {} as const;
 
 /** Options of a broadcast to groups or to everyone. */
 export interface BroadcastOptions {
@@ -71,18 +65,15 @@ export interface RegistrySource {
  * are not errors: they reach no one.
  */
 export class Registry extends TypedEmitter<RegistryEvents> {
-  readonly slowTargetPolicy: SlowTargetPolicy;
   private readonly adapter: RegistryAdapter;
   private source: RegistrySource | undefined;
 
   constructor(server: RegistrySource, options: RegistryOptions = {}) {
     super();
-    this.slowTargetPolicy = oneOfOption('slowTargetPolicy', options.slowTargetPolicy ?? REGISTRY_DEFAULTS.slowTargetPolicy, ['drop', 'close'] as const);
     if (options.adapter !== undefined && typeof options.adapter !== 'function') {
       throw new InvalidArgumentError('options.adapter', options.adapter, 'a function that makes a RegistryAdapter');
     }
     const init: AdapterInit = {
-      slowTargetPolicy: this.slowTargetPolicy,
       nodeId: server.nodeId,
       onStatus: (status) => this.emit('cluster', status),
     };
@@ -262,7 +253,7 @@ export class Registry extends TypedEmitter<RegistryEvents> {
   private async push(target: Target, payload: Payload): Promise<number> {
     const result = await this.adapter.push(target, payload);
     if (result.dropped.length > 0) {
-      this.emit('drop', { delivered: result.delivered, ids: result.dropped, policy: this.slowTargetPolicy });
+      this.emit('drop', { delivered: result.delivered, ids: result.dropped });
     }
     if (result.unanswered && result.unanswered.length > 0) throw new ClusterIncompleteError(result.delivered, result.unanswered);
     return result.delivered;

@@ -1,8 +1,12 @@
+import { idle, probe } from '../connection/internal.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { integerOption } from '../util/validate.js';
 
 export interface HeartbeatOptions {
-  /** A connection silent (no message received) for longer than this is closed with reason `idle`. @default 55 s */
+  /**
+   * A connection silent (nothing received) for longer than this gets an `idle` event and, unless a
+   * listener calls `event.preventDefault()`, is closed with reason `idle`. @default 55 s
+   */
   timeout?: number;
   /** How often the sweep runs. A silent peer is closed within interval + timeout. @default 10 s */
   interval?: number;
@@ -15,13 +19,16 @@ export interface Heartbeating {
   readonly lastHeartbeat: number;
   readonly state: string;
   /** Transports with a ping (WebSocket) send one to a connection that has gone quiet. */
-  probe(): void;
-  closeGracefully(reason: 'idle'): void;
+  [probe](): void;
+  /** Emits `idle`, then closes unless a listener prevented it. */
+  [idle](silentFor: number, timeout: number): void;
 }
 
 /**
  * One timer for all connections: every `interval` it walks the live connections once, probes
- * the quiet ones and closes the silent ones. Never a timer per connection.
+ * the quiet ones and reports the silent ones (`idle`), which close unless the application keeps
+ * them: like Netty's `IdleStateHandler`, it detects and lets the user decide. Never a timer per
+ * connection.
  */
 export class HeartbeatSweep {
   readonly timeout: number;
@@ -55,14 +62,14 @@ export class HeartbeatSweep {
   /** One pass; public so that tests and embedders can drive it. */
   sweep(): void {
     const now = this.clock.now();
-    const idle: Heartbeating[] = [];
+    let silent: Heartbeating[] | undefined;
     for (const connection of this.connections()) {
       if (connection.state !== 'open') continue;
-      const silent = now - connection.lastHeartbeat;
-      if (silent > this.timeout) idle.push(connection);
-      else if (silent >= this.interval) connection.probe();
+      const quiet = now - connection.lastHeartbeat;
+      if (quiet > this.timeout) (silent ??= []).push(connection);
+      else if (quiet >= this.interval) connection[probe]();
     }
-    // Closed after the walk: closing removes connections from the collection being walked.
-    for (const connection of idle) connection.closeGracefully('idle');
+    // Reported after the walk: closing removes connections from the collection being walked.
+    if (silent) for (const connection of silent) connection[idle](now - connection.lastHeartbeat, this.timeout);
   }
 }

@@ -1,11 +1,13 @@
 import type { Codec } from '../codec/codec.js';
 import { LengthFieldCodec } from '../codec/length-field-codec.js';
-import { DEFAULT_CLOSE_TIMEOUT, type Connection, type ConnectionOwner } from '../connection/connection.js';
+import { Connection, DEFAULT_CLOSE_TIMEOUT, type ConnectionOwner, type ConnectionTemplate } from '../connection/connection.js';
 import type { ConnectionEvents } from '../connection/events.js';
+import { closeGracefully, destroyWith, handlerFailed } from '../connection/internal.js';
 import { resolveLimits, type ConnectionLimits } from '../connection/limits.js';
-import { ErrorCode, InvalidOptionError, SwitchboardError } from '../errors.js';
+import { AlreadyStartedError, InvalidOptionError } from '../errors.js';
 import { createListener, type EndpointOptions } from '../transport/create-listener.js';
 import type { ListeningAddress } from '../transport/endpoint.js';
+import type { Link } from '../transport/link.js';
 import type { Listener, ListenerHooks } from '../transport/listener.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
@@ -73,7 +75,10 @@ export class Server extends TypedEmitter<ServerEvents> implements ConnectionOwne
   private readonly stopTimeout: number;
   private readonly live = new Map<string, Connection>();
   private readonly perAddress = new Map<string, number>();
-  private endpointListeners: Listener[] = [];
+  /** One per endpoint, made (and validated) by the constructor. */
+  private readonly endpointListeners: Listener[];
+  /** What each endpoint's connections share, by listener. */
+  private readonly templates = new Map<Listener, ConnectionTemplate>();
   private heartbeat: HeartbeatSweep | undefined;
   private heartbeatOptions: HeartbeatOptions;
   private stateNow: ServerState = 'idle';
@@ -89,13 +94,27 @@ export class Server extends TypedEmitter<ServerEvents> implements ConnectionOwne
     this.codec = options.codec ?? new LengthFieldCodec();
     this.clock = options.clock ?? systemClock;
     resolveLimits(options.limits);
-    for (const endpoint of options.endpoints) resolveLimits(options.limits, endpoint.limits);
     this.maxConnections = countOption('maxConnections', options.maxConnections ?? SERVER_DEFAULTS.maxConnections);
     this.maxPerAddress = countOption('maxConnectionsPerAddress', options.maxConnectionsPerAddress ?? SERVER_DEFAULTS.maxConnectionsPerAddress);
     this.closeTimeout = integerOption('closeTimeout', options.closeTimeout ?? SERVER_DEFAULTS.closeTimeout, 0);
     this.stopTimeout = integerOption('stopTimeout', options.stopTimeout ?? SERVER_DEFAULTS.stopTimeout, 0);
     this.heartbeatOptions = typeof options.heartbeat === 'object' ? options.heartbeat : {};
     if (options.heartbeat) this.heartbeat = this.makeSweep(this.heartbeatOptions);
+    // Every endpoint is checked now, naming the option and its value, not when start() listens.
+    this.endpointListeners = options.endpoints.map((endpoint) => {
+      const listener = createListener(endpoint, this.codec);
+      const framing = listener.framing;
+      this.templates.set(listener, {
+        codec: framing.codec,
+        encoder: framing.encoder,
+        framer: framing.framer,
+        limits: resolveLimits(options.limits, endpoint.limits),
+        clock: this.clock,
+        closeTimeout: this.closeTimeout,
+        owner: this,
+      });
+      return listener;
+    });
   }
 
   get state(): ServerState {
@@ -122,17 +141,14 @@ export class Server extends TypedEmitter<ServerEvents> implements ConnectionOwne
 
   /** Listens on every endpoint; rejects (closing the ones that did listen) if any cannot. */
   async start(): Promise<void> {
-    if (this.stateNow !== 'idle') throw new SwitchboardError(ErrorCode.AlreadyStarted, `server is ${this.stateNow}`);
+    if (this.stateNow !== 'idle') throw new AlreadyStartedError(`server is ${this.stateNow}`);
     this.stateNow = 'starting';
-    const hooks = this.listenerHooks();
     try {
-      this.endpointListeners = this.options.endpoints.map((endpoint) => createListener(endpoint, hooks(endpoint)));
-      const results = await Promise.allSettled(this.endpointListeners.map((listener) => listener.listen()));
+      const results = await Promise.allSettled(this.endpointListeners.map((listener) => listener.listen(this.listenerHooks(listener))));
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     } catch (error) {
       await Promise.allSettled(this.endpointListeners.map((listener) => listener.close()));
-      this.endpointListeners = [];
       this.stateNow = 'idle';
       throw error;
     }
@@ -151,12 +167,12 @@ export class Server extends TypedEmitter<ServerEvents> implements ConnectionOwne
     this.stateNow = 'stopping';
     this.heartbeat?.stop();
     await Promise.allSettled(this.endpointListeners.map((listener) => listener.close()));
-    for (const connection of [...this.live.values()]) connection.closeGracefully('stop', options.finalMessage);
+    for (const connection of [...this.live.values()]) connection[closeGracefully]('stop', options.finalMessage);
     const deadline = options.timeout ?? this.stopTimeout;
     if (this.live.size > 0) {
       await new Promise<void>((resolve) => {
         const timer = this.clock.setTimeout(() => {
-          for (const connection of [...this.live.values()]) connection.destroyWith('stop');
+          for (const connection of [...this.live.values()]) connection[destroyWith]('stop');
         }, deadline);
         this.closedWaiters.push(() => {
           this.clock.clear(timer);
@@ -164,7 +180,6 @@ export class Server extends TypedEmitter<ServerEvents> implements ConnectionOwne
         });
       });
     }
-    this.endpointListeners = [];
     this.stateNow = 'idle';
     this.emit('stop', { server: this });
   }
@@ -211,31 +226,22 @@ export class Server extends TypedEmitter<ServerEvents> implements ConnectionOwne
 
   /** EventEmitter's captureRejections hook: an async server listener rejected. */
   [Symbol.for('nodejs.rejection')](error: unknown, _name: string, event?: { connection?: Connection }): void {
-    event?.connection?.handlerFailed(error);
+    event?.connection?.[handlerFailed](error);
   }
 
   // ---- internals --------------------------------------------------------------------------
 
-  private listenerHooks(): (endpoint: EndpointOptions) => ListenerHooks {
-    return (endpoint) => {
-      const codec = endpoint.codec ?? this.codec;
-      const limits = resolveLimits(this.options.limits, endpoint.limits);
-      return {
-        clock: this.clock,
-        admit: (socket) => this.admit(socket),
-        connectionInit: () => ({
-          id: nextConnectionId(this.nodeId),
-          codec,
-          limits,
-          clock: this.clock,
-          owner: this,
-          closeTimeout: this.closeTimeout,
-        }),
-        accepted: (connection) => {
-          this.live.set(connection.id, connection);
-          this.emit('accept', { connection });
-        },
-      };
+  private listenerHooks(listener: Listener): ListenerHooks {
+    const template = this.templates.get(listener)!;
+    return {
+      clock: this.clock,
+      admit: (socket) => this.admit(socket),
+      accepted: (link: Link) => {
+        const connection = new Connection(nextConnectionId(this.nodeId), link, template);
+        this.live.set(connection.id, connection);
+        this.emit('accept', { connection });
+        return connection;
+      },
     };
   }
 

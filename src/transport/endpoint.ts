@@ -1,6 +1,8 @@
 import type { SecureContext } from 'node:tls';
 import type { Codec } from '../codec/codec.js';
 import type { ConnectionLimits } from '../connection/limits.js';
+import { InvalidOptionError } from '../errors.js';
+import { booleanOption, codecOption, integerOption, portOption, stringOption } from '../util/validate.js';
 
 /** What every endpoint may set for the connections it accepts; unset ones follow the server. */
 export interface EndpointCommon {
@@ -85,4 +87,32 @@ export function describeAddress(address: ListeningAddress): string {
   if (address.transport === 'unix') return `unix:${address.path}`;
   const host = address.host.includes(':') ? `[${address.host}]` : address.host;
   return `${address.transport}://${host}:${address.port}${address.path ?? ''}`;
+}
+
+/**
+ * Checks a stream endpoint's options when the server is constructed, naming the option and the
+ * bad value (rather than Node's RangeError from `listen()`, or nothing at all).
+ */
+export function validateStreamEndpoint(endpoint: StreamEndpoint): void {
+  if (typeof endpoint !== 'object' || endpoint === null) throw new InvalidOptionError('endpoints[]', endpoint, 'an endpoint object');
+  if (endpoint.name !== undefined) stringOption('name', endpoint.name);
+  codecOption('codec', endpoint.codec);
+  if (endpoint.backlog !== undefined) integerOption('backlog', endpoint.backlog, 0);
+  if (endpoint.transport === 'unix') {
+    stringOption('path', endpoint.path, 'a socket file path');
+    if (endpoint.readableAll !== undefined) booleanOption('readableAll', endpoint.readableAll);
+    if (endpoint.writableAll !== undefined) booleanOption('writableAll', endpoint.writableAll);
+    return;
+  }
+  portOption('port', endpoint.port);
+  if (endpoint.host !== undefined) stringOption('host', endpoint.host, 'a host name or IP address');
+  if (endpoint.ipv6Only !== undefined) booleanOption('ipv6Only', endpoint.ipv6Only);
+  if (endpoint.reusePort !== undefined) booleanOption('reusePort', endpoint.reusePort);
+  if (endpoint.transport === 'tls') {
+    const tls = endpoint.tls as TlsServerMaterial | undefined;
+    if (typeof tls !== 'object' || tls === null || (tls.secureContext === undefined && (tls.key === undefined || tls.cert === undefined))) {
+      throw new InvalidOptionError('tls', tls, 'key and cert, or a secureContext');
+    }
+    if (endpoint.handshakeTimeout !== undefined) integerOption('handshakeTimeout', endpoint.handshakeTimeout, 1);
+  }
 }

@@ -1,18 +1,24 @@
-import type { Codec } from '../codec/codec.js';
+import type { Connection } from '../connection/connection.js';
 import type { Clock } from '../util/clock.js';
-import type { Connection, ConnectionInit } from '../connection/connection.js';
 import type { ListeningAddress } from './endpoint.js';
+import type { Framing } from './framing.js';
+import type { Link } from './link.js';
 
-/** An endpoint that accepts connections: one per transport, made by the server on start. */
+/**
+ * An endpoint that accepts links: one per transport, made (and its options validated) when the
+ * server is constructed.
+ */
 export interface Listener {
+  /** How this endpoint's connections frame their messages. */
+  readonly framing: Framing;
   /** Resolves once listening; rejects with a coded SwitchboardError (address in use, ...). */
-  listen(): Promise<void>;
+  listen(hooks: ListenerHooks): Promise<void>;
   /** Stops accepting; open connections are the server's to close. */
   close(): Promise<void>;
   address(): ListeningAddress | undefined;
 }
 
-/** What a listener needs from its server to turn a socket into a Connection. */
+/** What a listener needs from its server to turn a link into a Connection. */
 export interface ListenerHooks {
   /** The server's clock, for handshake timers. */
   readonly clock: Clock;
@@ -22,8 +28,9 @@ export interface ListenerHooks {
    * string per connection), which only the per-address limit needs.
    */
   admit(socket: { readonly remoteAddress?: string | undefined }): boolean;
-  /** The fields every connection of this endpoint shares: id, clock, owner, limits, codec. */
-  connectionInit(): Omit<ConnectionInit, 'socket' | 'transport'> & { codec: Codec };
-  /** A connection exists (handshake may be pending): the server tracks it and emits `accept`. */
-  accepted(connection: Connection): void;
+  /**
+   * A link exists (its handshake may be pending): the server composes its connection, tracks it
+   * and emits `accept`. The connection opens when the link reports ready.
+   */
+  accepted(link: Link): Connection;
 }

@@ -1,31 +1,14 @@
 import { createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
-import { Connection, type ConnectionInit, type TransportName } from '../connection/connection.js';
-import { ErrorCode, SwitchboardError } from '../errors.js';
-import { describeAddress, ENDPOINT_DEFAULTS, type ListeningAddress, type StreamEndpoint } from './endpoint.js';
+import type { Codec } from '../codec/codec.js';
+import { HandshakeTimeoutError, UnsupportedError } from '../errors.js';
+import { describeAddress, ENDPOINT_DEFAULTS, validateStreamEndpoint, type ListeningAddress, type StreamEndpoint } from './endpoint.js';
+import { streamFraming, type Framing } from './framing.js';
 import { listenOn } from './listen-error.js';
 import type { Listener, ListenerHooks } from './listener.js';
+import { StreamLink } from './stream-link.js';
 import { acceptTls, secureContextFor } from './tls-material.js';
 import { claimSocketPath } from './unix-socket-file.js';
-
-/**
- * A connection's init, field by field: a `{ ...init, socket }` spread per accepted connection
- * allocated short-lived property arrays and maps, garbage an idle server carries as RSS.
- */
-function withSocket(init: ReturnType<ListenerHooks['connectionInit']>, socket: Socket, transport: TransportName): ConnectionInit {
-  return {
-    id: init.id,
-    socket,
-    transport,
-    codec: init.codec,
-    encoder: init.encoder,
-    limits: init.limits,
-    clock: init.clock,
-    owner: init.owner,
-    state: 'connecting',
-    closeTimeout: init.closeTimeout,
-  };
-}
 
 /** Node added SO_REUSEPORT to net.Server.listen in 22.12 and 23.1. */
 export function nodeSupportsReusePort(version = process.versions.node): boolean {
@@ -39,23 +22,27 @@ export function nodeSupportsReusePort(version = process.versions.node): boolean 
  * the handshake, and a failed or stalled handshake closes that connection with a coded error.
  */
 export class StreamListener implements Listener {
+  readonly framing: Framing;
   private server: NetServer | undefined;
   private secureContext: SecureContext | undefined;
+  private hooks: ListenerHooks | undefined;
 
+  /** Validates the endpoint (naming the option and its value); `codec` is the server's unless the endpoint names one. */
   constructor(
     readonly endpoint: StreamEndpoint,
-    private readonly hooks: ListenerHooks,
+    codec: Codec,
   ) {
-    if (endpoint.transport !== 'unix' && endpoint.reusePort && !nodeSupportsReusePort()) {
-      throw new SwitchboardError(
-        ErrorCode.Unsupported,
-        `option reusePort needs Node.js 22.12+ or 23.1+ (net.Server has no SO_REUSEPORT on ${process.version})`,
-      );
-    }
+    validateStreamEndpoint(endpoint);
+    this.framing = streamFraming(endpoint.codec ?? codec);
   }
 
-  async listen(): Promise<void> {
+  async listen(hooks: ListenerHooks): Promise<void> {
     const endpoint = this.endpoint;
+    // A platform limit rather than a bad value, so it is found when listening.
+    if (endpoint.transport !== 'unix' && endpoint.reusePort && !nodeSupportsReusePort()) {
+      throw new UnsupportedError(`option reusePort needs Node.js 22.12+ or 23.1+ (net.Server has no SO_REUSEPORT on ${process.version})`);
+    }
+    this.hooks = hooks;
     const where = this.describeRequested();
     if (endpoint.transport === 'tls') this.secureContext = secureContextFor(endpoint.tls, where);
     if (endpoint.transport === 'unix') await claimSocketPath(endpoint.path);
@@ -100,31 +87,29 @@ export class StreamListener implements Listener {
   }
 
   private incoming(raw: Socket): void {
-    if (!this.hooks.admit(raw)) {
+    const hooks = this.hooks!;
+    if (!hooks.admit(raw)) {
       raw.destroy();
       return;
     }
     const endpoint = this.endpoint;
-    const init = this.hooks.connectionInit();
     if (endpoint.transport !== 'tls') {
-      const connection = new Connection(withSocket(init, raw, endpoint.transport));
-      this.hooks.accepted(connection);
-      connection.establish(); // a byte stream has no handshake: ready once `accept` has been heard
+      const link = new StreamLink(raw, endpoint.transport);
+      hooks.accepted(link);
+      link.markReady(); // a byte stream has no handshake: ready once `accept` has been heard
       return;
     }
     const secure = acceptTls(raw, this.secureContext!, endpoint.tls);
-    const connection = new Connection(withSocket(init, secure, 'tls'));
+    const link = new StreamLink(secure, 'tls');
     const timeout = endpoint.handshakeTimeout ?? ENDPOINT_DEFAULTS.handshakeTimeout;
-    const timer = init.clock.setTimeout(() => {
-      if (connection.state !== 'connecting') return;
-      connection.destroyWith('error', new SwitchboardError(ErrorCode.HandshakeTimeout, `TLS handshake not finished within ${timeout} ms`));
-    }, timeout);
+    const clock = hooks.clock;
+    const timer = clock.setTimeout(() => link.fail(new HandshakeTimeoutError(timeout, 'TLS')), timeout);
     timer.unref?.();
     secure.once('secure', () => {
-      init.clock.clear(timer);
-      connection.establish();
+      clock.clear(timer);
+      link.markReady();
     });
-    secure.once('close', () => init.clock.clear(timer));
-    this.hooks.accepted(connection);
+    secure.once('close', () => clock.clear(timer));
+    hooks.accepted(link);
   }
 }

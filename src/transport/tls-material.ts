@@ -1,14 +1,14 @@
 import { constants } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
-import { ErrorCode, SwitchboardError } from '../errors.js';
+import { BadTlsMaterialError } from '../errors.js';
 import type { TlsServerMaterial } from './endpoint.js';
 
 /** Builds the secure context up front, so bad key material fails `start()`, not the first peer. */
 export function secureContextFor(material: TlsServerMaterial, where: string): SecureContext {
   if (material.secureContext) return material.secureContext;
   if (!material.key || !material.cert) {
-    throw new SwitchboardError(ErrorCode.BadTlsMaterial, `TLS endpoint ${where} needs key and cert, or secureContext`);
+    throw new BadTlsMaterialError(`TLS endpoint ${where} needs key and cert, or secureContext`);
   }
   try {
     return createSecureContext({
@@ -23,7 +23,7 @@ export function secureContextFor(material: TlsServerMaterial, where: string): Se
       secureOptions: constants.SSL_OP_NO_RENEGOTIATION,
     });
   } catch (error) {
-    throw new SwitchboardError(ErrorCode.BadTlsMaterial, `bad TLS key material for ${where}: ${(error as Error).message}`, { cause: error });
+    throw new BadTlsMaterialError(`bad TLS key material for ${where}: ${(error as Error).message}`, { cause: error });
   }
 }
 

@@ -1,6 +1,6 @@
 import { lstat, unlink } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { ErrorCode, SwitchboardError } from '../errors.js';
+import { AddressInUseError, ListenFailedError } from '../errors.js';
 
 /**
  * Makes `path` free for a new Unix-socket listener. A socket file that refuses connections was
@@ -13,10 +13,10 @@ export async function claimSocketPath(path: string): Promise<void> {
     isSocket = (await lstat(path)).isSocket();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw new SwitchboardError(ErrorCode.ListenFailed, `cannot inspect ${path}: ${(error as Error).message}`, { cause: error });
+    throw new ListenFailedError(`cannot inspect ${path}: ${(error as Error).message}`, { cause: error });
   }
   if (!isSocket) {
-    throw new SwitchboardError(ErrorCode.AddressInUse, `address in use: unix:${path} exists and is not a socket`);
+    throw new AddressInUseError(`address in use: unix:${path} exists and is not a socket`);
   }
   const live = await new Promise<boolean>((resolve) => {
     const probe = connect(path);
@@ -26,6 +26,6 @@ export async function claimSocketPath(path: string): Promise<void> {
     });
     probe.once('error', () => resolve(false));
   });
-  if (live) throw new SwitchboardError(ErrorCode.AddressInUse, `address in use: unix:${path} has a live server`);
+  if (live) throw new AddressInUseError(`address in use: unix:${path} has a live server`);
   await unlink(path).catch(() => undefined);
 }

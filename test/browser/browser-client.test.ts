@@ -125,7 +125,7 @@ describe('browser client in Chromium', () => {
       await until(() => server.connectionCount === 1, 2000, 'the browser connection');
       const browserSide = [...server.connections()][0]!;
       assert.equal(browserSide.transport, 'ws');
-      assert.equal((browserSide as unknown as { request: { origin: string } }).request.origin, pageOrigin);
+      assert.equal(browserSide.websocket?.request?.origin, pageOrigin);
 
       // Send text and binary; the echo comes back in kind.
       assert.equal(await tab.evaluate(() => (globalThis as unknown as PageWindow).client.send('hello')), true);

@@ -32,7 +32,7 @@ describe('WebSocket endpoints attached to an HTTP server', () => {
         { transport: 'ws', server: http, path: '/feed' },
       ],
     });
-    server.on('message', ({ connection, message }) => connection.send(`${(connection as unknown as { request: { path: string } }).request.path}:${String(message)}`));
+    server.on('message', ({ connection, message }) => connection.send(`${connection.websocket?.request?.path}:${String(message)}`));
     await server.start();
     const second = new Server({ endpoints: [{ transport: 'ws', server: http, path: '/admin' }] });
     second.on('message', ({ connection }) => connection.send('admin'));

@@ -26,7 +26,7 @@ describe('Client over WebSocket', () => {
       const client = new Client({ transport: 'ws', url: `ws://127.0.0.1:${f.port}/chat?room=1` });
       const connection = await client.connect();
       assert.equal(connection.transport, 'ws');
-      assert.equal(client.codec.name, 'websocket-text-binary');
+      assert.equal(client.codec.name, 'text-binary');
       connection.send('hello');
       connection.send(Buffer.from([1, 2]));
       const received: unknown[] = [];
@@ -37,7 +37,7 @@ describe('Client over WebSocket', () => {
       assert.deepEqual(received, ['hello', Buffer.from([1, 2])]);
       await until(() => f.server.connectionCount === 1, 1000, 'server side');
       const serverSide = [...f.server.connections()][0]!;
-      assert.equal((serverSide as unknown as { request: { url: string } }).request.url, '/chat?room=1');
+      assert.equal(serverSide.websocket?.request?.url, '/chat?room=1');
       const closed = nextEvent<CloseEvent>(client, 'close');
       await client.close();
       const event = await closed;

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ErrorCode, ManualClock, type SendFailEvent } from '../../src/index.js';
 import { JsonMessageCodec } from '../../src/codec/message-codec.js';
-import type { WebSocketConnection } from '../../src/transport/websocket/websocket-connection.js';
+import type { Connection } from '../../src/index.js';
+import { encoderOf, sendFrame } from '../../src/connection/internal.js';
 import { countSocketWrites } from '../helpers/count-writes.js';
 import { until } from '../helpers/wait.js';
 import { wsServer } from './fixtures.js';
@@ -14,12 +15,12 @@ const CLOSE = 0x8;
 const PING = 0x9;
 const PONG = 0xa;
 
-async function connectionOf(server: { connections(): IterableIterator<unknown>; connectionCount: number }, count = 1): Promise<WebSocketConnection> {
+async function connectionOf(server: { connections(): IterableIterator<unknown>; connectionCount: number }, count = 1): Promise<Connection> {
   await until(() => server.connectionCount >= count, 1000, 'a connection');
-  return [...server.connections()].at(-1) as WebSocketConnection;
+  return [...server.connections()].at(-1) as Connection;
 }
 
-describe('WebSocketConnection', () => {
+describe('a Connection over a WebSocket link', () => {
   it('is a Connection like any other: events, counters, state, transport', async () => {
     const f = await wsServer();
     try {
@@ -34,8 +35,8 @@ describe('WebSocketConnection', () => {
       assert.equal(connection.requests, 1);
       assert.ok(connection.readBytes >= 3 + 6);
       assert.equal(connection.writtenBytes, 2 + 3);
-      assert.equal(connection.codec.name, 'websocket-text-binary');
-      assert.equal(connection.request?.path, '/');
+      assert.equal(connection.codec.name, 'text-binary');
+      assert.equal(connection.websocket?.request?.path, '/');
       peer.send(CLOSE, closePayload(1000));
       await peer.whenClosed();
       await until(() => seen.includes('close'), 1000, 'close');
@@ -99,10 +100,10 @@ describe('WebSocketConnection', () => {
       const peers = await Promise.all([1, 2, 3].map(() => RawWebSocket.open(f.port)));
       await until(() => f.server.connectionCount === 3, 1000, 'three connections');
       const connections = [...f.server.connections()];
-      const encoder = connections[0]!.encoder;
-      assert.ok(connections.every((c) => c.encoder === encoder));
+      const encoder = connections[0]![encoderOf];
+      assert.ok(connections.every((c) => c[encoderOf] === encoder));
       const frame = encoder.encode('to everyone');
-      for (const connection of connections) assert.equal(connection.sendFrame(frame), true);
+      for (const connection of connections) assert.equal(connection[sendFrame](frame), true);
       for (const peer of peers) {
         const received = await peer.nextFrame();
         assert.deepEqual([received.opcode, received.payload.toString()], [TEXT, 'to everyone']);
@@ -148,13 +149,13 @@ describe('WebSocketConnection', () => {
     }
   });
 
-  it('closes with a code and reason of the application: closeWith(4000, ...)', async () => {
+  it('closes with a code and reason of the application: websocket.close(4000, ...)', async () => {
     const f = await wsServer({}, { echo: false });
     try {
       const peer = await RawWebSocket.open(f.port);
       const connection = await connectionOf(f.server);
-      assert.throws(() => connection.closeWith(1006), { code: ErrorCode.InvalidOption });
-      connection.closeWith(4000, 'kicked');
+      assert.throws(() => connection.websocket!.close(1006), { code: ErrorCode.InvalidOption });
+      connection.websocket!.close(4000, 'kicked');
       assert.deepEqual(await peer.nextClose(), { code: 4000, reason: 'kicked' });
       peer.destroy();
     } finally {

@@ -3,7 +3,6 @@ import { constants, deflateRawSync } from 'node:zlib';
 import { describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { ErrorCode } from '../../src/index.js';
-import type { WebSocketConnection } from '../../src/transport/websocket/websocket-connection.js';
 import { until } from '../helpers/wait.js';
 import { wsServer } from './fixtures.js';
 import { RawWebSocket, upgradeRequest } from './raw-websocket.js';
@@ -40,7 +39,7 @@ describe('permessage-deflate', () => {
       assert.match(raw.response, /\r\nSec-WebSocket-Extensions: permessage-deflate; client_no_context_takeover\r\n/);
       raw.destroy();
       await until(() => f.server.connectionCount >= 1, 1000, 'connection');
-      assert.equal(([...f.server.connections()][0] as WebSocketConnection).compressed, true);
+      assert.equal([...f.server.connections()][0]!.websocket?.compressed, true);
       const big = 'compress me '.repeat(10_000);
       socket.send(big);
       socket.send(Buffer.alloc(3000, 7), { binary: true, fin: false });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCode, ManualClock, type CloseEvent } from '../../src/index.js';
-import type { WebSocketConnection } from '../../src/transport/websocket/websocket-connection.js';
+import type { Connection } from '../../src/index.js';
 import { extension, subprotocol } from '../../src/transport/websocket/ws-library.js';
 import { makeTlsMaterial } from '../helpers/tls-material.js';
 import { until } from '../helpers/wait.js';
@@ -117,7 +117,7 @@ describe('WebSocket handshake', () => {
       const peer = await RawWebSocket.open(f.port, upgradeRequest('/', { 'Sec-WebSocket-Protocol': 'v1.chat, v2.chat' }));
       assert.match(peer.response, /\r\nSec-WebSocket-Protocol: v2\.chat\r\n/);
       await until(() => f.server.connectionCount === 1, 1000, 'connection');
-      assert.equal(([...f.server.connections()][0] as WebSocketConnection).protocol, 'v2.chat');
+      assert.equal([...f.server.connections()][0]!.websocket?.protocol, 'v2.chat');
       peer.destroy();
       const none = await RawWebSocket.open(f.port, upgradeRequest('/', { 'Sec-WebSocket-Protocol': 'v3.chat' }));
       assert.equal(none.status, 101);
@@ -141,16 +141,16 @@ describe('WebSocket handshake', () => {
       },
     });
     try {
-      const accepted: WebSocketConnection[] = [];
-      f.server.on('establish', ({ connection }) => accepted.push(connection as WebSocketConnection));
+      const accepted: Connection[] = [];
+      f.server.on('establish', ({ connection }) => accepted.push(connection));
       const peer = await RawWebSocket.open(f.port, upgradeRequest('/?token=good', { 'Sec-WebSocket-Protocol': 'xml, json' }));
       assert.equal(peer.status, 101);
       assert.match(peer.response, /\r\nSec-WebSocket-Protocol: json\r\n/);
       assert.match(peer.response, /\r\nX-Hello: there\r\n/);
       await until(() => accepted.length === 1, 1000, 'establish');
       assert.deepEqual(accepted[0]!.context, { user: 'ada' });
-      assert.equal(accepted[0]!.protocol, 'json');
-      assert.equal(accepted[0]!.request?.query.get('token'), 'good');
+      assert.equal(accepted[0]!.websocket?.protocol, 'json');
+      assert.equal(accepted[0]!.websocket?.request?.query.get('token'), 'good');
       peer.destroy();
 
       const refused = await answer(upgradeRequest('/?token=bad'), f.port);

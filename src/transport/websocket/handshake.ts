@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { STATUS_CODES, validateHeaderName, validateHeaderValue, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { WEBSOCKET_GUID } from './constants.js';
-import type { WebSocketRequestInfo } from './websocket-connection.js';
+import type { WebSocketRequestInfo } from './websocket-link.js';
 import { extension, subprotocol, type ExtensionOffers } from './ws-library.js';
 
 /** An upgrade request that passed the RFC 6455 checks. */

@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { ErrorCode, SwitchboardError } from '../../errors.js';
+import { AddressInUseError } from '../../errors.js';
 import { httpRefusal } from './handshake.js';
 
 /** Something that answers upgrade requests for one path. */
@@ -33,7 +33,7 @@ export class UpgradeDispatcher {
 
   add(path: string, route: UpgradeRoute): void {
     if (this.routes.has(path)) {
-      throw new SwitchboardError(ErrorCode.AddressInUse, `address in use: a WebSocket endpoint already serves path ${path} on this HTTP server`);
+      throw new AddressInUseError(`address in use: a WebSocket endpoint already serves path ${path} on this HTTP server`);
     }
     if (this.routes.size === 0) this.server.on('upgrade', this.listener);
     this.routes.set(path, route);

@@ -1,5 +1,5 @@
 import type { MessageCodec } from '../../codec/message-codec.js';
-import type { WireEncoder } from '../../connection/wire-encoder.js';
+import type { WireEncoder } from '../../codec/wire-encoder.js';
 import { Opcode } from './constants.js';
 import { writeFrame } from './frame-writer.js';
 import { randomMask } from './mask.js';

@@ -3,7 +3,7 @@ import type { Server as HttpsServer } from 'node:https';
 import type { MessageCodec } from '../../codec/message-codec.js';
 import type { ConnectionLimits } from '../../connection/limits.js';
 import type { TlsServerMaterial } from '../endpoint.js';
-import type { WebSocketConnection } from './websocket-connection.js';
+import type { Connection } from '../../connection/connection.js';
 
 /** What a handshake hook sees of an upgrade request that passed the protocol checks. */
 export interface HandshakeRequest {
@@ -18,7 +18,7 @@ export interface HandshakeRequest {
   /** Subprotocols the client offered (Sec-WebSocket-Protocol), in its order of preference. */
   protocols: string[];
   /** The connection being opened (state `connecting`; `accept` has been emitted). */
-  connection: WebSocketConnection;
+  connection: Connection;
   /** Node's request object, for middleware that wants it (cookies, sessions). */
   request: IncomingMessage;
 }

@@ -3,31 +3,35 @@ import { createServer as createNetServer, type AddressInfo, type Server as NetSe
 import type { Duplex } from 'node:stream';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import { DEFAULT_MESSAGE_CODEC, type MessageCodec } from '../../codec/message-codec.js';
-import { ErrorCode, HandshakeRefusedError, InvalidOptionError, SwitchboardError, asError } from '../../errors.js';
+import type { Connection } from '../../connection/connection.js';
+import { HandlerFailedError, HandshakeRefusedError, HandshakeTimeoutError, InvalidOptionError, asError } from '../../errors.js';
 import type { Clock, TimerHandle } from '../../util/clock.js';
 import { booleanOption, integerOption } from '../../util/validate.js';
 import { describeAddress, type ListeningAddress } from '../endpoint.js';
+import type { Framing } from '../framing.js';
 import { listenOn } from '../listen-error.js';
 import type { Listener, ListenerHooks } from '../listener.js';
 import { acceptTls, secureContextFor } from '../tls-material.js';
 import { checkUpgrade, httpRefusal, isRefusal, switchingProtocols, type UpgradeRequest } from './handshake.js';
 import { endWith, ignore, UpgradeDispatcher, type UpgradeRoute } from './upgrade-dispatcher.js';
-import { WebSocketConnection } from './websocket-connection.js';
+import { WebSocketLink, websocketFraming } from './websocket-link.js';
 import { WEBSOCKET_DEFAULTS, type HandshakeDecision, type PerMessageDeflateSettings, type WebSocketEndpoint, type WebSocketPortEndpoint } from './websocket-endpoint.js';
 import { extension, PerMessageDeflate, type PerMessageDeflateInstance } from './ws-library.js';
 
 /** A socket whose handshake has not finished: its deadline, and its connection once upgraded. */
 interface Pending {
   timer: TimerHandle;
-  connection?: WebSocketConnection;
+  link?: WebSocketLink;
 }
 
 /**
  * A WebSocket endpoint: an HTTP(S) server of its own, or a path on the application's server.
  * Upgrade requests are checked, admitted against the server's connection limits, passed to the
- * handshake hook and answered; connections are {@link WebSocketConnection}s.
+ * handshake hook and answered; each connection runs over a {@link WebSocketLink}.
  */
 export class WebSocketListener implements Listener, UpgradeRoute {
+  readonly framing: Framing;
+  private hooks: ListenerHooks | undefined;
   private http: HttpServer | undefined;
   /** Our own listening socket (not for attached endpoints). */
   private server: NetServer | undefined;
@@ -47,10 +51,8 @@ export class WebSocketListener implements Listener, UpgradeRoute {
   private readonly onPendingClose: (this: Duplex) => void;
   private attached = false;
 
-  constructor(
-    readonly endpoint: WebSocketEndpoint,
-    private readonly hooks: ListenerHooks,
-  ) {
+  /** Validates the endpoint's options, naming the option and its value. */
+  constructor(readonly endpoint: WebSocketEndpoint) {
     const e = endpoint;
     const listener = this;
     this.onPendingClose = function (this: Duplex): void {
@@ -68,6 +70,7 @@ export class WebSocketListener implements Listener, UpgradeRoute {
     if ((e as { codec?: unknown }).codec !== undefined) {
       throw new InvalidOptionError('codec', 'a codec', 'absent on a WebSocket endpoint (use messageCodec)');
     }
+    this.framing = websocketFraming(this.messageCodec, 'server');
     this.handshakeTimeout = integerOption('handshakeTimeout', e.handshakeTimeout ?? WEBSOCKET_DEFAULTS.handshakeTimeout, 1);
     this.maxHeaders = integerOption('maxHeaders', e.maxHeaders ?? WEBSOCKET_DEFAULTS.maxHeaders, 1);
     if (e.allowedOrigins !== undefined && (!Array.isArray(e.allowedOrigins) || e.allowedOrigins.some((o) => typeof o !== 'string'))) {
@@ -95,8 +98,9 @@ export class WebSocketListener implements Listener, UpgradeRoute {
     }
   }
 
-  async listen(): Promise<void> {
-    this.clock = this.hooks.clock;
+  async listen(hooks: ListenerHooks): Promise<void> {
+    this.hooks = hooks;
+    this.clock = hooks.clock;
     const endpoint = this.endpoint;
     if (endpoint.server !== undefined) {
       this.http = endpoint.server as HttpServer;
@@ -142,7 +146,7 @@ export class WebSocketListener implements Listener, UpgradeRoute {
     UpgradeDispatcher.of(http).remove(this.path, this);
     for (const [socket, pending] of this.pending) {
       // Sockets still in the HTTP phase are this listener's; upgraded ones are the server's.
-      if (!pending.connection) {
+      if (!pending.link) {
         this.clock!.clear(pending.timer);
         socket.destroy();
       }
@@ -202,8 +206,8 @@ export class WebSocketListener implements Listener, UpgradeRoute {
     socket.off('close', this.onPendingClose);
     const pending = this.pending.get(socket);
     this.pending.delete(socket);
-    const error = new SwitchboardError(ErrorCode.HandshakeTimeout, `WebSocket handshake not finished within ${this.handshakeTimeout} ms`);
-    if (pending?.connection) pending.connection.destroyWith('error', error);
+    const error = new HandshakeTimeoutError(this.handshakeTimeout, 'WebSocket');
+    if (pending?.link) pending.link.fail(error);
     else socket.destroy();
   }
 
@@ -223,34 +227,21 @@ export class WebSocketListener implements Listener, UpgradeRoute {
       return;
     }
     const raw = socket as Socket;
-    if (!this.hooks.admit(raw)) {
+    const hooks = this.hooks!;
+    if (!hooks.admit(raw)) {
       endWith(socket, httpRefusal(503, 'too many connections'));
       return;
     }
     const pending = this.pending.get(socket) ?? this.track(socket);
-    const init = this.hooks.connectionInit();
-    // Field by field rather than a spread: see WebSocketConnection's constructor.
-    const connection = new WebSocketConnection({
-      id: init.id,
-      limits: init.limits,
-      clock: init.clock,
-      owner: init.owner,
-      closeTimeout: init.closeTimeout,
-      socket: raw,
-      transport: socket instanceof TLSSocket ? 'wss' : 'ws',
-      role: 'server',
-      messageCodec: this.messageCodec,
-      request: checked.info,
-      head,
-    });
-    // The connection has its own error listener now; the dispatcher's stand-in would only cost memory.
+    const link = new WebSocketLink(raw, socket instanceof TLSSocket ? 'wss' : 'ws', 'server', this.messageCodec, { request: checked.info, head });
+    pending.link = link;
+    const connection = hooks.accepted(link);
+    // The link has its own error listener now; the dispatcher's stand-in would only cost memory.
     socket.off('error', ignore);
-    pending.connection = connection;
-    this.hooks.accepted(connection);
     if (connection.state !== 'connecting') return; // closed by an `accept` listener
     const hook = this.endpoint.handshake;
     if (!hook) {
-      this.decide(connection, socket, checked, undefined);
+      this.decide(connection, link, socket, checked, undefined);
       return;
     }
     let decision: ReturnType<typeof hook>;
@@ -269,20 +260,20 @@ export class WebSocketListener implements Listener, UpgradeRoute {
         request,
       });
     } catch (error) {
-      this.hookFailed(connection, socket, error);
+      this.hookFailed(connection, link, socket, error);
       return;
     }
     if (decision instanceof Promise || (typeof decision === 'object' && decision !== null && typeof (decision as { then?: unknown }).then === 'function')) {
       (decision as Promise<HandshakeDecision | void>).then(
-        (value) => this.decide(connection, socket, checked, value),
-        (error: unknown) => this.hookFailed(connection, socket, error),
+        (value) => this.decide(connection, link, socket, checked, value),
+        (error: unknown) => this.hookFailed(connection, link, socket, error),
       );
     } else {
-      this.decide(connection, socket, checked, decision as HandshakeDecision | void);
+      this.decide(connection, link, socket, checked, decision as HandshakeDecision | void);
     }
   }
 
-  private decide(connection: WebSocketConnection, socket: Duplex, upgrade: UpgradeRequest, decision: HandshakeDecision | void): void {
+  private decide(connection: Connection, link: WebSocketLink, socket: Duplex, upgrade: UpgradeRequest, decision: HandshakeDecision | void): void {
     if (connection.state !== 'connecting') return; // timed out, or the server stopped meanwhile
     if (decision !== undefined && decision !== null && decision.type === 'refuse') {
       const status = Number.isInteger(decision.status) && decision.status >= 400 && decision.status <= 599 ? decision.status : 500;
@@ -291,21 +282,21 @@ export class WebSocketListener implements Listener, UpgradeRoute {
       try {
         response = httpRefusal(status, reason, decision.headers);
       } catch (error) {
-        this.hookFailed(connection, socket, error);
+        this.hookFailed(connection, link, socket, error);
         return;
       }
       this.settled(socket);
-      connection.refuseHandshake(response, 'local', new HandshakeRefusedError(status, `WebSocket handshake refused with ${status}: ${reason}`));
+      link.refuseHandshake(response, 'local', new HandshakeRefusedError(status, `WebSocket handshake refused with ${status}: ${reason}`));
       return;
     }
     if (decision !== undefined && decision !== null && decision.type !== 'accept') {
-      this.hookFailed(connection, socket, new TypeError(`handshake hook returned ${JSON.stringify(decision)}; expected { type: 'accept' | 'refuse' }`));
+      this.hookFailed(connection, link, socket, new TypeError(`handshake hook returned ${JSON.stringify(decision)}; expected { type: 'accept' | 'refuse' }`));
       return;
     }
     let protocol = '';
     if (decision?.protocol !== undefined) {
       if (!upgrade.protocols.includes(decision.protocol)) {
-        this.hookFailed(connection, socket, new TypeError(`handshake hook chose subprotocol ${JSON.stringify(decision.protocol)}, which the client did not offer`));
+        this.hookFailed(connection, link, socket, new TypeError(`handshake hook chose subprotocol ${JSON.stringify(decision.protocol)}, which the client did not offer`));
         return;
       }
       protocol = decision.protocol;
@@ -327,7 +318,7 @@ export class WebSocketListener implements Listener, UpgradeRoute {
         extensions = extension.format({ [PerMessageDeflate.extensionName]: [params] });
       } catch {
         this.settled(socket);
-        connection.refuseHandshake(
+        link.refuseHandshake(
           httpRefusal(400, 'invalid or unacceptable Sec-WebSocket-Extensions header'),
           'error',
           new HandshakeRefusedError(400, 'WebSocket handshake refused: unacceptable permessage-deflate offer'),
@@ -339,21 +330,21 @@ export class WebSocketListener implements Listener, UpgradeRoute {
     try {
       response = switchingProtocols(upgrade.key, protocol, extensions, decision?.headers);
     } catch (error) {
-      this.hookFailed(connection, socket, error);
+      this.hookFailed(connection, link, socket, error);
       return;
     }
     if (decision?.context) Object.assign(connection.context, decision.context);
     this.settled(socket);
-    connection.acceptHandshake(response, protocol, deflate);
+    link.acceptHandshake(response, protocol, deflate);
   }
 
-  private hookFailed(connection: WebSocketConnection, socket: Duplex, error: unknown): void {
+  private hookFailed(connection: Connection, link: WebSocketLink, socket: Duplex, error: unknown): void {
     if (connection.state !== 'connecting') return;
     this.settled(socket);
-    connection.refuseHandshake(
+    link.refuseHandshake(
       httpRefusal(500, 'Internal Server Error'),
       'error',
-      new SwitchboardError(ErrorCode.HandlerFailed, `WebSocket handshake hook failed: ${asError(error).message}`, { cause: error }),
+      new HandlerFailedError(`WebSocket handshake hook failed: ${asError(error).message}`, { cause: error }),
     );
   }
 }

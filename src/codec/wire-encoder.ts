@@ -1,7 +1,7 @@
-import type { Codec } from '../codec/codec.js';
+import type { Codec } from './codec.js';
 
 /**
- * Turns application messages into the exact bytes written to a socket. For byte-stream
+ * Turns application messages into the exact bytes written to a link. For byte-stream
  * transports that is the codec's frame; a WebSocket encoder wraps the codec's output in a
  * WebSocket frame. A broadcast encodes once per distinct encoder among its targets and writes the
  * same Buffer to each, so connections that share an encoder must share the same object.

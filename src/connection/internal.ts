@@ -1,0 +1,17 @@
+/**
+ * The module-private side of a {@link Connection}: what the server, the client, the heartbeat and
+ * the broadcast path need of a connection and users must not call. Keyed by symbols this module
+ * keeps (`src/index.ts` does not export it, and the package's `exports` map hides deep imports),
+ * so it can change without breaking anyone; methods on the prototype, so it costs no memory per
+ * connection.
+ */
+export const encoderOf: unique symbol = Symbol('switchboard.encoder');
+export const sendFrame: unique symbol = Symbol('switchboard.sendFrame');
+export const flushNow: unique symbol = Symbol('switchboard.flush');
+export const establish: unique symbol = Symbol('switchboard.establish');
+export const closeGracefully: unique symbol = Symbol('switchboard.closeGracefully');
+export const destroyWith: unique symbol = Symbol('switchboard.destroyWith');
+export const handlerFailed: unique symbol = Symbol('switchboard.handlerFailed');
+export const probe: unique symbol = Symbol('switchboard.probe');
+export const idle: unique symbol = Symbol('switchboard.idle');
+export const linkOf: unique symbol = Symbol('switchboard.link');

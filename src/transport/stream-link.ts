@@ -1,0 +1,113 @@
+import type { Socket } from 'node:net';
+import { ConnectionFailedError, TlsHandshakeError, type SwitchboardError } from '../errors.js';
+import { linkAbort, linkClosed, linkData, linkDrain, linkEnd, linkError, linkReady, type Link, type LinkSink } from './link.js';
+import { attachSocket, writeFrames, type SocketHandler } from './socket-events.js';
+import { joinQueued } from './write-batch.js';
+
+const PEER_GONE_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+
+/** The link of a byte-stream socket: TCP, TLS or a Unix domain socket. */
+export class StreamLink implements Link, SocketHandler {
+  readonly saysGoodbye = false;
+  private sink: LinkSink | undefined;
+  /** TLS: the handshake is done (a reset before it is a handshake failure). */
+  private ready = false;
+
+  /** @param ready whether the transport's handshake is already done (a dialled TLS socket after `secureConnect`) */
+  constructor(
+    private readonly socket: Socket,
+    readonly transport: 'tcp' | 'tls' | 'unix',
+    ready = false,
+  ) {
+    this.ready = ready;
+  }
+
+  get localAddress(): string | undefined {
+    return this.socket.localAddress;
+  }
+  get localPort(): number | undefined {
+    return this.socket.localPort;
+  }
+  get remoteAddress(): string | undefined {
+    return this.socket.remoteAddress;
+  }
+  get remotePort(): number | undefined {
+    return this.socket.remotePort;
+  }
+  get writableLength(): number {
+    return this.socket.writableLength;
+  }
+  get destroyed(): boolean {
+    return this.socket.destroyed;
+  }
+
+  attach(sink: LinkSink): void {
+    this.sink = sink;
+    this.socket.setNoDelay?.(true);
+    attachSocket(this.socket, this);
+  }
+
+  /** The transport's handshake is done (at once for TCP and Unix; after TLS's). */
+  markReady(): void {
+    this.ready = true;
+    this.sink![linkReady]();
+  }
+
+  /** Aborts the link with an error of the transport's (a handshake timeout). */
+  fail(error: SwitchboardError): void {
+    if (this.ready) return;
+    this.sink![linkAbort]('error', error);
+  }
+
+  writev(frames: readonly Buffer[], bytes: number): boolean {
+    writeFrames(this.socket, frames, bytes, joinQueued);
+    return true;
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+  resume(): void {
+    this.socket.resume();
+  }
+  end(): number {
+    this.socket.end();
+    return 0;
+  }
+  destroy(): void {
+    this.socket.destroy();
+  }
+  probe(): void {
+    // A byte stream has no probe of its own: the application's protocol decides (the `idle` event).
+  }
+  closeCode(): undefined {
+    return undefined;
+  }
+  closeText(): undefined {
+    return undefined;
+  }
+
+  // ---- SocketHandler ---------------------------------------------------------------------
+
+  socketData(chunk: Buffer): void {
+    this.sink![linkData](chunk);
+  }
+  socketEnd(): void {
+    this.sink![linkEnd]();
+  }
+  socketDrain(): void {
+    this.sink![linkDrain]();
+  }
+  socketError(error: NodeJS.ErrnoException): void {
+    const peerGone = error.code !== undefined && PEER_GONE_CODES.has(error.code);
+    const where = `${this.transport} connection from ${this.socket.remoteAddress ?? 'a peer'}`;
+    const tlsFailed = this.transport === 'tls' && (error.code?.startsWith('ERR_SSL') === true || (!this.ready && error.code === 'ECONNRESET'));
+    const coded = tlsFailed
+      ? new TlsHandshakeError(`${where}: ${error.message}`, { cause: error })
+      : new ConnectionFailedError(`${where}: ${error.message}`, { cause: error });
+    this.sink![linkError](coded, peerGone);
+  }
+  socketClosed(): void {
+    this.sink![linkClosed]();
+  }
+}
