@@ -66,7 +66,7 @@ export class IpcEngine extends TypedEmitter<ClusterEngineEvents> implements Clus
   private readonly calls = new Map<number, Call>();
   private nextSeq = 1;
   private unsubscribe: Array<() => void> = [];
-  /** Since when the hub has not answered in time; undefined while it does. */
+  /** When the oldest call the hub did not answer in time was sent; undefined while it answers. */
   private silentSince: number | undefined;
   private closed = false;
 
@@ -133,10 +133,11 @@ export class IpcEngine extends TypedEmitter<ClusterEngineEvents> implements Clus
   private call(make: (seq: number) => ToHub, timeout = this.hubTimeout): Promise<unknown> {
     if (this.closed) return Promise.reject(this.unavailable());
     const seq = this.nextSeq++;
+    const sentAt = this.clock.now();
     return new Promise((resolve, reject) => {
       const timer = this.clock.setTimeout(() => {
         this.calls.delete(seq);
-        this.hubSilent();
+        this.hubSilent(sentAt);
         reject(new ClusterError(ErrorCode.ClusterTimeout, `the supervisor's cluster hub did not answer within ${timeout} ms`));
       }, timeout);
       this.calls.set(seq, { resolve, reject, timer });
@@ -203,10 +204,10 @@ export class IpcEngine extends TypedEmitter<ClusterEngineEvents> implements Clus
     if (this.node === node) this.sendToHub({ t: 'reply', node: node.nodeId, rid: message.rid, body });
   }
 
-  /** The hub missed a deadline: say so once, until it answers again. */
-  private hubSilent(): void {
+  /** The hub missed a deadline for a call sent at `since`: say so once, until it answers again. */
+  private hubSilent(since: number): void {
     if (this.silentSince !== undefined || this.closed) return;
-    this.silentSince = this.clock.now();
+    this.silentSince = since;
     this.emit('status', { type: 'down', engine: 'ipc', part: 'hub', error: new ClusterError(ErrorCode.ClusterTimeout, `the supervisor's cluster hub did not answer within ${this.hubTimeout} ms`) });
   }
 
