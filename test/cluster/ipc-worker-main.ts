@@ -32,6 +32,17 @@ const harness: Record<string, (...args: any[]) => unknown> = {
   /** A raw push whose bytes travel between processes as a Buffer. */
   sendRawToAll: (text: string) => registry.sendRawToAll(Buffer.concat([Buffer.from([0, 0, 0, text.length]), Buffer.from(text)])),
   dispose: () => registry.dispose(),
+  /** Runs a registry call `n` times one after the other; the milliseconds each took (for the bench). */
+  latencies: async (n: number, call: string, ...args: unknown[]) => {
+    const fn = (registry as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[call]!;
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const start = performance.now();
+      await fn.apply(registry, args);
+      out.push(performance.now() - start);
+    }
+    return out;
+  },
 };
 
 type Call = { id: number; call: string; args: unknown[] };
