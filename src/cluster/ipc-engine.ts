@@ -69,6 +69,8 @@ export class IpcEngine extends TypedEmitter<ClusterEngineEvents> implements Clus
   /** When the oldest call the hub did not answer in time was sent; undefined while it answers. */
   private silentSince: number | undefined;
   private closed = false;
+  /** Whether the hub has acknowledged this node's first join (a late one is still a start). */
+  private joinedOnce = false;
 
   constructor(options: IpcEngineOptions = {}) {
     super();
@@ -87,9 +89,11 @@ export class IpcEngine extends TypedEmitter<ClusterEngineEvents> implements Clus
     this.link = link;
     this.node = node;
     this.closed = false;
+    this.joinedOnce = false;
     this.unsubscribe = [link.onMessage((body) => this.receive(body)), link.onDisconnect(() => this.lost())];
     const snapshot = node.snapshot();
     await this.call((seq) => ({ t: 'join', node: node.nodeId, seq, snapshot }));
+    this.joinedOnce = true;
     this.emit('status', { type: 'rebuilt', engine: 'ipc', reason: 'start', ...summarize(snapshot) });
   }
 
@@ -219,8 +223,12 @@ export class IpcEngine extends TypedEmitter<ClusterEngineEvents> implements Clus
     const node = this.node;
     if (!node) return;
     const snapshot = node.snapshot();
+    const reason = this.joinedOnce ? 'failed-write' : 'start';
     this.call((seq) => ({ t: 'join', node: node.nodeId, seq, snapshot })).then(
-      () => this.emit('status', { type: 'rebuilt', engine: 'ipc', reason: 'failed-write', ...summarize(snapshot) }),
+      () => {
+        this.joinedOnce = true;
+        this.emit('status', { type: 'rebuilt', engine: 'ipc', reason, ...summarize(snapshot) });
+      },
       () => undefined, // silent again: the next answer tries again
     );
   }

@@ -88,6 +88,27 @@ describe('IPC engine', () => {
     assert.deepEqual(hub.nodes(), []);
   });
 
+  it('joins late when the hub answers its join late: start rejects with ERR_CLUSTER_TIMEOUT, then the node is registered', async () => {
+    const clock = new ManualClock();
+    const hub = new IpcHub();
+    const channel = new InProcessChannel(0);
+    hub.workerOnline(channel.port);
+    const engine = new IpcEngine({ link: channel.link, clock, hubTimeout: 200 });
+    const statuses: ClusterStatus[] = [];
+    engine.on('status', (status) => statuses.push(status));
+    channel.stall();
+    const start = engine.start(node('p0', [{ id: 'p0.1' }]));
+    await tick();
+    clock.advance(200);
+    assert.equal((await rejection(start)).code, 'ERR_CLUSTER_TIMEOUT');
+    channel.resume();
+    for (let i = 0; i < 10 && statuses.length < 3; i++) await tick();
+    assert.deepEqual(statuses.map((s) => (s.type === 'rebuilt' ? `${s.type}:${s.reason}` : s.type)), ['down', 'up', 'rebuilt:start']);
+    assert.deepEqual(hub.nodes(), ['p0']);
+    assert.equal(hub.presence.count({ type: 'all' }), 1);
+    await engine.stop();
+  });
+
   it('fails every call at once when the channel to the supervisor closes', async () => {
     const hub = new IpcHub();
     const channel = new InProcessChannel(0);
