@@ -1,4 +1,4 @@
-import { ClusterError, ErrorCode, SwitchboardError, asError } from '../errors.js';
+import { ClusterError, ErrorCode, InvalidArgumentError, SwitchboardError, asError } from '../errors.js';
 import { Topic } from '../process/envelope.js';
 import { supervisorLink, type SupervisorLink } from '../process/supervisor-link.js';
 import type { Target } from '../registry/adapter.js';
@@ -108,7 +108,9 @@ export class IpcEngine extends TypedEmitter<ClusterEngineEvents> implements Clus
   async publish(body: unknown, options: { to?: readonly string[] } = {}): Promise<void> {
     const node = this.joined().nodeId;
     const to = options.to;
-    if (!this.sendToHub({ t: 'publish', node, body, ...(to ? { to } : {}) })) throw this.unavailable();
+    if (!this.sendToHub({ t: 'publish', node, body, ...(to ? { to } : {}) })) {
+      throw this.unsent(body);
+    }
   }
 
   async stop(): Promise<void> {
@@ -145,20 +147,28 @@ export class IpcEngine extends TypedEmitter<ClusterEngineEvents> implements Clus
         reject(new ClusterError(ErrorCode.ClusterTimeout, `the supervisor's cluster hub did not answer within ${timeout} ms`));
       }, timeout);
       this.calls.set(seq, { resolve, reject, timer });
-      if (!this.sendToHub(make(seq))) {
+      const message = make(seq);
+      if (!this.sendToHub(message)) {
         this.clock.clear(timer);
         this.calls.delete(seq);
-        reject(this.unavailable());
+        reject(this.unsent(message));
       }
     });
   }
 
+  /**
+   * Hands `message` to the channel; false only when it could not be (the channel closed, or a
+   * body the channel cannot serialize: a function, a symbol). The link's own `false` is not a
+   * refusal: Node's `process.send` also returns false when its backlog is long, and still sends
+   * the message, so a call stays awaited (its answer will come) and a closed channel fails it
+   * through `disconnect`.
+   */
   private sendToHub(message: ToHub): boolean {
     if (this.closed || !this.link) return false;
     try {
-      return this.link.send(message);
+      this.link.send(message);
+      return true;
     } catch {
-      // A body the channel cannot serialize (a function, a symbol) is a failed send, not a crash.
       return false;
     }
   }
@@ -249,8 +259,14 @@ export class IpcEngine extends TypedEmitter<ClusterEngineEvents> implements Clus
     }
   }
 
+  /** Why a message could not be handed to the channel. */
+  private unsent(body: unknown): Error {
+    if (this.closed) return this.unavailable();
+    return new InvalidArgumentError('body', body, 'data the IPC channel can carry (structured-cloneable: no functions, symbols or class instances with private state)');
+  }
+
   private unavailable(): ClusterError {
-    return new ClusterError(ErrorCode.ClusterUnavailable, this.closed ? 'the channel to the supervisor is closed' : 'the channel to the supervisor refused the message');
+    return new ClusterError(ErrorCode.ClusterUnavailable, 'the channel to the supervisor is closed');
   }
 
   private joined(): ClusterNode {

@@ -268,8 +268,8 @@ export class IpcHub extends TypedEmitter<IpcHubEvents> implements SupervisorExte
     this.pending.set(rid, pending);
     for (const target of this.targets(body.node, body.to)) {
       pending.waiting.add(target);
-      // A worker whose channel refuses the message is still live (its presence counts until it
-      // exits), so it stays awaited and is named at the timeout rather than quietly left out.
+      // Whatever the channel says (false is also "sent, but the backlog is long"), the worker is
+      // live until it exits: it stays awaited, and is named at the timeout if it does not answer.
       this.send(target, { t: 'request', node: target, rid, from: body.node, body: body.body });
     }
     if (pending.waiting.size === 0) return this.settle(rid, pending, true);

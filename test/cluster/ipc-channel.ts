@@ -19,10 +19,12 @@ export class InProcessChannel {
   /** Messages of the hub held back while the hub is "stalled". */
   private held: unknown[] | undefined;
   private open = true;
+  /** Node's `send` returns false when its backlog is long, and still sends: `true` plays that. */
+  backlogged = false;
 
   constructor(workerId: number, nodeId = `p${workerId}`) {
     this.link = {
-      send: (body) => this.deliver(this.toHub, body),
+      send: (body) => this.deliver(this.toHub, body) && !this.backlogged,
       onMessage: (listener) => add(this.toWorker, listener),
       onDisconnect: (listener) => add(this.onClose, listener),
     };

@@ -109,6 +109,27 @@ describe('IPC engine', () => {
     await engine.stop();
   });
 
+  it('takes a false from a backlogged channel for what it is (sent), and refuses a body the channel cannot carry with a coded error', async () => {
+    const hub = new IpcHub();
+    const channel = new InProcessChannel(0);
+    hub.workerOnline(channel.port);
+    const engine = new IpcEngine({ link: channel.link });
+    await engine.start(node('p0'));
+    channel.backlogged = true;
+    await engine.presence.add('p0.1');
+    assert.equal(await engine.presence.count({ type: 'all' }), 1);
+    assert.deepEqual(await engine.request('q', { timeout: 1000 }), { replies: [], unanswered: [] });
+    channel.backlogged = false;
+    const invalid = await engine.request({ run: () => 1 }, { timeout: 1000 }).then(
+      () => assert.fail('resolved'),
+      (e: unknown) => e,
+    );
+    assert.equal((invalid as ClusterError).code, 'ERR_INVALID_ARGUMENT');
+    await assert.rejects(engine.publish(Symbol('x')), { code: 'ERR_INVALID_ARGUMENT' });
+    assert.equal(await engine.presence.count({ type: 'all' }), 1);
+    await engine.stop();
+  });
+
   it('fails every call at once when the channel to the supervisor closes', async () => {
     const hub = new IpcHub();
     const channel = new InProcessChannel(0);
