@@ -5,6 +5,7 @@ import type { Target } from '../registry/adapter.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { integerOption } from '../util/validate.js';
+import type { ClusterEngineFactory } from './default-engine.js';
 import { summarize, type ClusterEngine, type ClusterEngineEvents, type ClusterNode, type PresenceStore, type RequestOptions, type RequestOutcome } from './engine.js';
 import { isFromHub, type FromHub, type PresenceQuestion, type PresenceWrite, type ToHub } from './ipc-protocol.js';
 
@@ -29,6 +30,25 @@ export interface IpcEngineOptions {
 export const IPC_ENGINE_DEFAULTS = {
   hubTimeout: 5000,
 } as const satisfies Required<Omit<IpcEngineOptions, 'clock' | 'link'>>;
+
+/**
+ * A factory of IPC engines, for `setDefaultClusterEngine(ipcEngine())` in each worker before the
+ * app runs: what `switchboard start --workers N` does (with `supervisor.use(new IpcHub())` on the
+ * supervisor's side). Options are checked at once.
+ */
+export function ipcEngine(options: IpcEngineOptions = {}): ClusterEngineFactory {
+  ipcEngineOptions(options);
+  return () => new IpcEngine(options);
+}
+
+/** Checks {@link IpcEngineOptions} up front, naming the option and the value. */
+function ipcEngineOptions(options: IpcEngineOptions): { hubTimeout: number; clock: Clock; link: SupervisorLink | undefined } {
+  return {
+    hubTimeout: integerOption('hubTimeout', options.hubTimeout ?? IPC_ENGINE_DEFAULTS.hubTimeout, 1, 600_000),
+    clock: options.clock ?? systemClock,
+    link: options.link,
+  };
+}
 
 type HubCall = { write: PresenceWrite } | { question: PresenceQuestion };
 
@@ -74,9 +94,10 @@ export class IpcEngine extends TypedEmitter<ClusterEngineEvents> implements Clus
 
   constructor(options: IpcEngineOptions = {}) {
     super();
-    this.hubTimeout = integerOption('hubTimeout', options.hubTimeout ?? IPC_ENGINE_DEFAULTS.hubTimeout, 1, 600_000);
-    this.clock = options.clock ?? systemClock;
-    this.givenLink = options.link;
+    const checked = ipcEngineOptions(options);
+    this.hubTimeout = checked.hubTimeout;
+    this.clock = checked.clock;
+    this.givenLink = checked.link;
     this.presence = new IpcPresence((message) => this.hub(message));
   }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { IpcEngine, IpcHub, type ClusterNode, type ClusterStatus, type HubBadMessageEvent, type PresenceSnapshot } from '../../src/cluster/index.js';
+import { IpcEngine, IpcHub, ipcEngine, type ClusterNode, type ClusterStatus, type HubBadMessageEvent, type PresenceSnapshot } from '../../src/cluster/index.js';
 import { ClusterError, InvalidOptionError, Registry, Server, clusterAdapter } from '../../src/index.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { tick } from '../helpers/wait.js';
@@ -37,6 +37,7 @@ describe('IPC engine', () => {
   it('checks its options at once, naming the option', () => {
     assert.throws(() => new IpcEngine({ hubTimeout: 0 }), (e: unknown) => e instanceof InvalidOptionError && /hubTimeout/.test(e.message));
     assert.throws(() => new IpcEngine({ hubTimeout: 1.5 }), /hubTimeout/);
+    assert.throws(() => ipcEngine({ hubTimeout: -1 }), /hubTimeout/);
   });
 
   it('refuses to start outside a worker of a supervisor, with a coded error a registry reports from ready()', async (t) => {

@@ -3,7 +3,7 @@
 // engine, as the process layer sets it before the app runs), driven by the test over its channel
 // with plain `{ id, call, args }` messages beside the engine's envelopes. Config: JSON in argv[2].
 import { ClusterError, ClusterIncompleteError, Registry, Server, setDefaultClusterEngine, type ClusterStatus, type SwitchboardError } from '../../src/index.js';
-import { IpcEngine } from '../../src/cluster/index.js';
+import { ipcEngine } from '../../src/cluster/index.js';
 
 interface Config {
   nodeId: string;
@@ -20,7 +20,7 @@ const config = JSON.parse(process.argv[2] ?? '{}') as Config;
 setTimeout(() => process.exit(3), config.lifetime).unref();
 process.on('disconnect', () => process.exit(0));
 
-setDefaultClusterEngine(() => new IpcEngine(config.hubTimeout ? { hubTimeout: config.hubTimeout } : {}), config.requestTimeout ? { requestTimeout: config.requestTimeout } : {});
+setDefaultClusterEngine(ipcEngine(config.hubTimeout ? { hubTimeout: config.hubTimeout } : {}), config.requestTimeout ? { requestTimeout: config.requestTimeout } : {});
 const server = new Server({ nodeId: config.nodeId, endpoints: [{ transport: 'tcp', host: '127.0.0.1', port: 0 }] });
 const registry = new Registry(server);
 const statuses: ClusterStatus[] = [];
