@@ -182,6 +182,35 @@ describe('IPC hub', () => {
     assert.equal(hub.presence.count({ type: 'all' }), 0);
   });
 
+  it('carries a publish to every other live node, or to those named, once each, saying who sent it', async () => {
+    const hub = new IpcHub();
+    const received: Array<{ at: string; from: string; body: unknown }> = [];
+    const start = async (workerId: number, nodeId: string): Promise<IpcEngine> => {
+      const channel = new InProcessChannel(workerId, nodeId);
+      hub.workerOnline(channel.port);
+      const engine = new IpcEngine({ link: channel.link });
+      await engine.start({ ...node(nodeId), onMessage: (from, body) => received.push({ at: nodeId, from, body }) });
+      return engine;
+    };
+    const [a, b, c] = [await start(0, 'a'), await start(1, 'b'), await start(2, 'c')];
+    await a.publish({ n: 1, data: Buffer.from('x') });
+    await b.publish('only-c', { to: ['c', 'b', 'c', 'gone'] });
+    // Ordered after the publishes on each channel: once answered, the messages have arrived.
+    await a.presence.groups();
+    await b.presence.groups();
+    for (let i = 0; i < 5; i++) await tick();
+    assert.deepEqual(
+      received.sort((x, y) => `${x.at}${x.from}`.localeCompare(`${y.at}${y.from}`)),
+      [
+        { at: 'b', from: 'a', body: { n: 1, data: new Uint8Array(Buffer.from('x')) } },
+        { at: 'c', from: 'a', body: { n: 1, data: new Uint8Array(Buffer.from('x')) } },
+        { at: 'c', from: 'b', body: 'only-c' },
+      ],
+    );
+    for (const engine of [a, b, c]) await engine.stop();
+    assert.deepEqual(hub.nodes(), []);
+  });
+
   it('does not wait for a worker that exits while a request waits for it, and drops its presence', async () => {
     const hub = new IpcHub();
     const { engine: a } = await joined(hub, 0, 'a');
