@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { IpcEngine, IpcHub, ipcEngine, type ClusterNode, type ClusterStatus, type HubBadMessageEvent, type PresenceSnapshot } from '../../src/cluster/index.js';
+import { IpcEngine, IpcHub, ipcEngine, type IpcEngineOptions, type ClusterNode, type ClusterStatus, type HubBadMessageEvent, type PresenceSnapshot } from '../../src/cluster/index.js';
 import { ClusterError, InvalidOptionError, Registry, Server, clusterAdapter } from '../../src/index.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { tick } from '../helpers/wait.js';
@@ -22,6 +22,16 @@ describe('cluster over the IPC engine (hub and engines in one process, over an i
 /** A node with nothing of its own, answering requests with `answer`. */
 function node(nodeId: string, snapshot: PresenceSnapshot = [], answer: (body: unknown) => Promise<unknown> = async () => 'ok'): ClusterNode {
   return { nodeId, onRequest: (_from, body) => answer(body), onMessage: () => undefined, snapshot: () => snapshot };
+}
+
+/** An engine joined to `hub` over an in-process channel, and the statuses it reports. */
+function onHub(options: Omit<IpcEngineOptions, 'link'> = {}, hub = new IpcHub(), workerId = 0, nodeId?: string): { hub: IpcHub; channel: InProcessChannel; engine: IpcEngine; statuses: ClusterStatus[] } {
+  const channel = new InProcessChannel(workerId, nodeId);
+  hub.workerOnline(channel.port);
+  const engine = new IpcEngine({ ...options, link: channel.link });
+  const statuses: ClusterStatus[] = [];
+  engine.on('status', (status) => statuses.push(status));
+  return { hub, channel, engine, statuses };
 }
 
 async function rejection(promise: Promise<unknown>): Promise<ClusterError> {
@@ -52,12 +62,7 @@ describe('IPC engine', () => {
 
   it('fails a call the stalled hub does not answer with ERR_CLUSTER_TIMEOUT, reports down, then up and a rebuild when it answers again', async () => {
     const clock = new ManualClock();
-    const hub = new IpcHub();
-    const channel = new InProcessChannel(0);
-    hub.workerOnline(channel.port);
-    const engine = new IpcEngine({ link: channel.link, clock, hubTimeout: 1000 });
-    const statuses: ClusterStatus[] = [];
-    engine.on('status', (status) => statuses.push(status));
+    const { hub, channel, engine, statuses } = onHub({ clock, hubTimeout: 1000 });
     const snapshot: PresenceSnapshot = [{ id: 'p0.1', flag: 'ann', groups: ['g'] }];
     await engine.start(node('p0', snapshot));
     assert.deepEqual(statuses.map((s) => s.type), ['rebuilt']);
@@ -91,12 +96,7 @@ describe('IPC engine', () => {
 
   it('joins late when the hub answers its join late: start rejects with ERR_CLUSTER_TIMEOUT, then the node is registered', async () => {
     const clock = new ManualClock();
-    const hub = new IpcHub();
-    const channel = new InProcessChannel(0);
-    hub.workerOnline(channel.port);
-    const engine = new IpcEngine({ link: channel.link, clock, hubTimeout: 200 });
-    const statuses: ClusterStatus[] = [];
-    engine.on('status', (status) => statuses.push(status));
+    const { hub, channel, engine, statuses } = onHub({ clock, hubTimeout: 200 });
     channel.stall();
     const start = engine.start(node('p0', [{ id: 'p0.1' }]));
     await tick();
@@ -111,10 +111,7 @@ describe('IPC engine', () => {
   });
 
   it('takes a false from a backlogged channel for what it is (sent), and refuses a body the channel cannot carry with a coded error', async () => {
-    const hub = new IpcHub();
-    const channel = new InProcessChannel(0);
-    hub.workerOnline(channel.port);
-    const engine = new IpcEngine({ link: channel.link });
+    const { channel, engine } = onHub();
     await engine.start(node('p0'));
     channel.backlogged = true;
     await engine.presence.add('p0.1');
@@ -132,12 +129,7 @@ describe('IPC engine', () => {
   });
 
   it('fails every call at once when the channel to the supervisor closes', async () => {
-    const hub = new IpcHub();
-    const channel = new InProcessChannel(0);
-    hub.workerOnline(channel.port);
-    const engine = new IpcEngine({ link: channel.link });
-    const statuses: ClusterStatus[] = [];
-    engine.on('status', (status) => statuses.push(status));
+    const { channel, engine, statuses } = onHub();
     await engine.start(node('p0'));
     channel.stall();
     const waiting = engine.presence.groups();
@@ -153,9 +145,7 @@ describe('IPC engine', () => {
 
 describe('IPC hub', () => {
   function joined(hub: IpcHub, workerId: number, nodeId: string, answer?: (body: unknown) => Promise<unknown>): Promise<{ engine: IpcEngine; channel: InProcessChannel }> {
-    const channel = new InProcessChannel(workerId, nodeId);
-    hub.workerOnline(channel.port);
-    const engine = new IpcEngine({ link: channel.link });
+    const { engine, channel } = onHub({}, hub, workerId, nodeId);
     return engine.start(node(nodeId, [], answer)).then(() => ({ engine, channel }));
   }
 
@@ -173,9 +163,7 @@ describe('IPC hub', () => {
     assert.ok(bad.every((event) => event.workerId === 0 && event.reason.length > 0));
     assert.deepEqual(hub.nodes(), ['n0']);
     // Another worker cannot join as n0, nor speak for it.
-    const other = new InProcessChannel(1, 'n1');
-    hub.workerOnline(other.port);
-    const thief = new IpcEngine({ link: other.link });
+    const { engine: thief } = onHub({}, hub, 1, 'n1');
     const error = await rejection(thief.start(node('n0')));
     assert.equal(error.code, 'ERR_CLUSTER_UNAVAILABLE');
     assert.match(error.message, /already/);
@@ -186,9 +174,7 @@ describe('IPC hub', () => {
     const hub = new IpcHub();
     const received: Array<{ at: string; from: string; body: unknown }> = [];
     const start = async (workerId: number, nodeId: string): Promise<IpcEngine> => {
-      const channel = new InProcessChannel(workerId, nodeId);
-      hub.workerOnline(channel.port);
-      const engine = new IpcEngine({ link: channel.link });
+      const { engine } = onHub({}, hub, workerId, nodeId);
       await engine.start({ ...node(nodeId), onMessage: (from, body) => received.push({ at: nodeId, from, body }) });
       return engine;
     };
