@@ -4,7 +4,7 @@ import { Topic } from '../process/envelope.js';
 import type { Target } from '../registry/adapter.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
-import type { RequestOutcome } from './engine.js';
+import { nodeOf, type PresenceEntry, type RequestOutcome } from './engine.js';
 import { isToHub, type FromHub, type PresenceQuestion, type PresenceWrite, type ToHub } from './ipc-protocol.js';
 import { PresenceTable } from './presence-table.js';
 
@@ -182,9 +182,9 @@ export class IpcHub extends TypedEmitter<IpcHubEvents> implements SupervisorExte
       this.done(worker, body.node, body.seq, undefined, { code: ErrorCode.ClusterUnavailable, message: `node ${body.node} is already in the hub (held by worker ${owner.port.workerId})` });
       return;
     }
-    if (!Array.isArray(body.snapshot) || !body.snapshot.every(isEntry)) {
-      this.bad(worker, 'a join whose snapshot is not a list of presence entries');
-      this.done(worker, body.node, body.seq, undefined, { code: ErrorCode.InvalidArgument, message: 'snapshot: not a list of presence entries' });
+    if (!Array.isArray(body.snapshot) || !body.snapshot.every((entry) => isEntry(entry) && nodeOf(entry.id) === body.node)) {
+      this.bad(worker, `a join whose snapshot is not a list of presence entries of node ${body.node}`);
+      this.done(worker, body.node, body.seq, undefined, { code: ErrorCode.InvalidArgument, message: `snapshot: not a list of presence entries of node ${body.node}` });
       return;
     }
     // A node that joins again (rebuilding after a failed write) replaces what it held, in one step.
@@ -211,6 +211,9 @@ export class IpcHub extends TypedEmitter<IpcHubEvents> implements SupervisorExte
 
   private write(node: string, write: PresenceWrite): string | undefined {
     if (typeof write !== 'object' || write === null || typeof write.id !== 'string') return 'a presence write without an id';
+    // Answers find a connection by the node its id names: an entry filed under another node
+    // would be counted by some answers and missed by others.
+    if (nodeOf(write.id) !== node) return `a presence write about ${write.id}, which is not a connection of node ${node}`;
     switch (write.w) {
       case 'add':
         this.presence.add(node, write.id);
@@ -305,12 +308,11 @@ export class IpcHub extends TypedEmitter<IpcHubEvents> implements SupervisorExte
 
   private send(node: string, message: FromHub): boolean {
     const worker = this.owners.get(node);
-    return worker !== undefined && worker.port.send(message);
+    return worker !== undefined && sendTo(worker, message);
   }
 
   private done(worker: Worker, node: string, seq: number, value?: unknown, error?: { code: string; message: string }): void {
-    const message: FromHub = { t: 'done', node, seq, ...(value !== undefined ? { value } : {}), ...(error ? { error } : {}) };
-    worker.port.send(message);
+    sendTo(worker, { t: 'done', node, seq, ...(value !== undefined ? { value } : {}), ...(error ? { error } : {}) });
   }
 
   private bad(worker: Worker, reason: string): void {
@@ -320,11 +322,23 @@ export class IpcHub extends TypedEmitter<IpcHubEvents> implements SupervisorExte
 
 const ALL: Target = { type: 'all' };
 
+/**
+ * Sends on a worker's channel, never throwing into the supervisor: a channel that fails (the
+ * worker is dying) is the worker's exit's business, which the supervisor reports.
+ */
+function sendTo(worker: Worker, message: FromHub): boolean {
+  try {
+    return worker.port.send(message);
+  } catch {
+    return false;
+  }
+}
+
 function isStrings(value: unknown): value is readonly string[] {
   return Array.isArray(value) && value.every((item) => typeof item === 'string');
 }
 
-function isEntry(value: unknown): boolean {
+function isEntry(value: unknown): value is PresenceEntry {
   if (typeof value !== 'object' || value === null) return false;
   const { id, flag, groups } = value as { id?: unknown; flag?: unknown; groups?: unknown };
   return typeof id === 'string' && (flag === undefined || typeof flag === 'string') && (groups === undefined || isStrings(groups));

@@ -158,8 +158,12 @@ describe('IPC hub', () => {
     channel.link.send({ t: 'write', node: 'n0', seq: 99, write: { w: 'bind', id: 'n0.1' } });
     channel.link.send({ t: 'ask', node: 'n0', seq: 100, question: { q: 'count', target: { type: 'flags', flags: 'x' } } });
     channel.link.send({ t: 'join', node: 'n0', seq: 101, snapshot: [{ id: 7 }] });
+    // Entries are filed under the node their id names: a node writes only its own.
+    channel.link.send({ t: 'write', node: 'n0', seq: 102, write: { w: 'add', id: 'n9.1' } });
+    channel.link.send({ t: 'join', node: 'n0', seq: 103, snapshot: [{ id: 'n9.2' }] });
     for (let i = 0; i < 5; i++) await tick();
-    assert.equal(bad.length, 7);
+    assert.equal(bad.length, 9);
+    assert.equal(hub.presence.count({ type: 'all' }), 0);
     assert.ok(bad.every((event) => event.workerId === 0 && event.reason.length > 0));
     assert.deepEqual(hub.nodes(), ['n0']);
     // Another worker cannot join as n0, nor speak for it.

@@ -46,6 +46,9 @@ export class IpcMachine {
         return () => void child.off('message', onMessage);
       },
     };
+    // A send racing the worker's death fails with EPIPE on the channel: what counts is the exit,
+    // which the hub hears of (the supervisor does the same with its workers' channel errors).
+    child.on('error', () => undefined);
     const worker = new IpcWorker(nodeId, child, port);
     this.workers.push(worker);
     // First of every listener, as in the supervisor: the hub hears of the exit before the test.
