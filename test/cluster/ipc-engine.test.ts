@@ -201,6 +201,28 @@ describe('IPC hub', () => {
     assert.deepEqual(hub.nodes(), []);
   });
 
+  it('carries several nodes of one worker on its one channel, and drops them all when it exits', async () => {
+    const hub = new IpcHub();
+    const leaves: string[] = [];
+    hub.on('leave', (event) => leaves.push(`${event.nodeId}:${event.reason}:${event.connections}`));
+    const { channel, engine: first } = onHub({}, hub, 0, 'w0');
+    const second = new IpcEngine({ link: channel.link });
+    await first.start(node('s1', [{ id: 's1.1' }], async () => 'from s1'));
+    await second.start(node('s2', [{ id: 's2.1' }, { id: 's2.2', flag: 'f' }], async () => 'from s2'));
+    const { engine: other } = onHub({}, hub, 1, 'w1');
+    await other.start(node('o'));
+    assert.equal(await other.presence.count({ type: 'all' }), 3);
+    const outcome = await other.request('q', { timeout: 5000 });
+    assert.deepEqual(outcome.replies.map((r) => r.body).sort(), ['from s1', 'from s2']);
+    // Each answers for itself only: a write of s2 does not touch s1.
+    await second.presence.remove('s2.2', 'f', []);
+    assert.deepEqual([await first.presence.count({ type: 'all' }), await first.presence.flagOf('s2.2')], [2, undefined]);
+    hub.workerExit(channel.port, { code: null, signal: 'SIGKILL', expected: false });
+    assert.deepEqual(leaves.sort(), ['s1:exit:1', 's2:exit:1']);
+    assert.equal(await other.presence.count({ type: 'all' }), 0);
+    await other.stop();
+  });
+
   it('does not wait for a worker that exits while a request waits for it, and drops its presence', async () => {
     const hub = new IpcHub();
     const { engine: a } = await joined(hub, 0, 'a');
