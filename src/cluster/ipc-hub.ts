@@ -40,8 +40,8 @@ export interface HubBadMessageEvent {
 }
 
 export interface IpcHubEvents {
-  join: HubJoinEvent;
-  leave: HubLeaveEvent;
+  nodeJoin: HubJoinEvent;
+  nodeLeave: HubLeaveEvent;
   badMessage: HubBadMessageEvent;
 }
 
@@ -192,7 +192,7 @@ export class IpcHub extends TypedEmitter<IpcHubEvents> implements SupervisorExte
     this.owners.set(body.node, worker);
     this.presence.replace(body.node, body.snapshot);
     this.done(worker, body.node, body.seq);
-    this.emit('join', { nodeId: body.node, workerId: worker.port.workerId, pid: worker.port.pid, connections: body.snapshot.length });
+    this.emit('nodeJoin', { nodeId: body.node, workerId: worker.port.workerId, pid: worker.port.pid, connections: body.snapshot.length });
   }
 
   /** Forgets `node`: its presence, and every reply still awaited from it (it is not live any more). */
@@ -206,7 +206,7 @@ export class IpcHub extends TypedEmitter<IpcHubEvents> implements SupervisorExte
       if (pending.origin === node) this.settle(rid, pending, false);
       else if (pending.waiting.delete(node) && pending.waiting.size === 0) this.settle(rid, pending, true);
     }
-    this.emit('leave', { nodeId: node, workerId: worker.port.workerId, reason, connections, ...(exit ? { exit } : {}) });
+    this.emit('nodeLeave', { nodeId: node, workerId: worker.port.workerId, reason, connections, ...(exit ? { exit } : {}) });
   }
 
   private write(node: string, write: PresenceWrite): string | undefined {

@@ -204,7 +204,9 @@ describe('IPC hub', () => {
   it('carries several nodes of one worker on its one channel, and drops them all when it exits', async () => {
     const hub = new IpcHub();
     const leaves: string[] = [];
-    hub.on('leave', (event) => leaves.push(`${event.nodeId}:${event.reason}:${event.connections}`));
+    hub.on('nodeLeave', (event) => leaves.push(`${event.nodeId}:${event.reason}:${event.connections}`));
+    const joins: string[] = [];
+    hub.on('nodeJoin', (event) => joins.push(`${event.nodeId}:w${event.workerId}:${event.connections}`));
     const { channel, engine: first } = onHub({}, hub, 0, 'w0');
     const second = new IpcEngine({ link: channel.link });
     await first.start(node('s1', [{ id: 's1.1' }], async () => 'from s1'));
@@ -212,6 +214,7 @@ describe('IPC hub', () => {
     const { engine: other } = onHub({}, hub, 1, 'w1');
     await other.start(node('o'));
     assert.equal(await other.presence.count({ type: 'all' }), 3);
+    assert.deepEqual(joins, ['s1:w0:1', 's2:w0:2', 'o:w1:0']);
     const outcome = await other.request('q', { timeout: 5000 });
     assert.deepEqual(outcome.replies.map((r) => r.body).sort(), ['from s1', 'from s2']);
     // Each answers for itself only: a write of s2 does not touch s1.

@@ -156,7 +156,7 @@ describe('registry across worker processes on the IPC engine', { timeout: 90_000
     await a.call('join', c1, 'room');
     await everywhere(workers, 'connectionCount', [], 6);
     const leaves: HubLeaveEvent[] = [];
-    m.hub.on('leave', (event) => leaves.push(event));
+    m.hub.on('nodeLeave', (event) => leaves.push(event));
 
     b.child.kill('SIGKILL');
     // Until the supervisor sees the exit, b is whole in every answer; after it, gone from all.
