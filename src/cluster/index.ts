@@ -6,3 +6,5 @@ export { setDefaultClusterEngine, getDefaultAdapter, clusterAdapter, type Cluste
 export { LocalHub } from './local-engine.js';
 export { PresenceTable } from './presence-table.js';
 export { isRequest, type ClusterRequest, type ClusterReply } from './messages.js';
+export { IpcEngine, ipcEngine, IPC_ENGINE_DEFAULTS, type IpcEngineOptions } from './ipc-engine.js';
+export { IpcHub, type IpcHubOptions, type IpcHubEvents, type HubJoinEvent, type HubLeaveEvent, type HubBadMessageEvent } from './ipc-hub.js';

@@ -15,10 +15,10 @@ export function nextEvent<T = unknown>(emitter: EventEmitter, name: string, ms =
   });
 }
 
-/** Polls `check` each tick until it is true, or rejects after `ms`. */
-export async function until(check: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
+/** Polls `check` (which may ask another process, so may be async) until it is true, or rejects after `ms`. */
+export async function until(check: () => boolean | Promise<boolean>, ms = 5000, what = 'condition'): Promise<void> {
   const end = Date.now() + ms;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
