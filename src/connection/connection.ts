@@ -22,6 +22,7 @@ import {
   linkQueuedBytes,
   linkReady,
   linkSend,
+  linkUnreachable,
   type Link,
   type LinkSink,
   type TransportName,
@@ -433,6 +434,11 @@ export class Connection
   /** @internal */
   [linkSend](frame: Buffer): void {
     this[sendFrame](frame);
+  }
+
+  /** @internal */
+  [linkUnreachable](error: SwitchboardError): void {
+    this.dispatch('sendFail', { connection: this, code: 'unreachable', lostMessages: 1, lostBytes: 0, error });
   }
 
   /** @internal */

@@ -18,6 +18,7 @@ export const linkClose: unique symbol = Symbol('switchboard.linkClose');
 export const linkAbort: unique symbol = Symbol('switchboard.linkAbort');
 export const linkSend: unique symbol = Symbol('switchboard.linkSend');
 export const linkQueuedBytes: unique symbol = Symbol('switchboard.linkQueuedBytes');
+export const linkUnreachable: unique symbol = Symbol('switchboard.linkUnreachable');
 
 /**
  * The connection a link carries bytes for. Links call it; they never reach further up.
@@ -43,6 +44,8 @@ export interface LinkSink {
   [linkSend](frame: Buffer): void;
   /** Bytes the connection has queued and the link has not yet taken. */
   [linkQueuedBytes](): number;
+  /** A datagram came back undeliverable (ICMP port unreachable); the link stays. */
+  [linkUnreachable](error: SwitchboardError): void;
 }
 
 /**
