@@ -84,8 +84,8 @@ export const ClientEvent = {
 type ClientState = 'idle' | 'connecting' | 'open' | 'waiting' | 'closed';
 
 /**
- * A TCP, TLS or Unix-socket client (WebSocket through its module) with the server's connection
- * API and events, optional reconnect, and a bounded queue for messages sent while disconnected.
+ * A TCP, TLS, Unix-socket, WebSocket or UDP client with the server's connection API and events,
+ * optional reconnect, and a bounded queue for messages sent while disconnected.
  */
 export class Client extends TypedEmitter<ClientEvents> implements ConnectionOwner {
   /** The codec messages go through: the stream codec, or a WebSocket client's message codec. */

@@ -1,14 +1,15 @@
-import { createSocket, type Socket as DgramSocket } from 'node:dgram';
+import { createSocket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { Codec } from '../codec/codec.js';
-import { ConnectError, ErrorCode, PeerUnreachableError } from '../errors.js';
+import { ConnectError, ErrorCode } from '../errors.js';
 import { connectTimeoutError } from '../transport/dial.js';
 import { datagramFraming, type Framing } from '../transport/framing.js';
 import type { Link } from '../transport/link.js';
 import { MAX_UDP_PAYLOAD } from '../transport/udp/udp-endpoint.js';
-import { UdpLink, type DatagramCarrier } from '../transport/udp/udp-link.js';
+import { ConnectedCarrier } from '../transport/udp/connected-carrier.js';
+import { UdpLink } from '../transport/udp/udp-link.js';
 import type { Clock } from '../util/clock.js';
-import { integerOption, portOption, stringOption } from '../util/validate.js';
+import { integerOption } from '../util/validate.js';
 import type { ClientTransport } from './client-transport.js';
 
 /** Where a UDP client sends: one server's address and port. */
@@ -34,8 +35,7 @@ export class UdpClientTransport implements ClientTransport {
     private readonly target: UdpTarget,
     codec: Codec,
   ) {
-    stringOption('host', target.host, 'a host name or IP address');
-    portOption('port', target.port);
+    // A bad host or port is an openFail on connect(), as for TCP (the client's documented contract).
     const max = integerOption('maxDatagramBytes', target.maxDatagramBytes ?? MAX_UDP_PAYLOAD, 1, MAX_UDP_PAYLOAD);
     this.framing = datagramFraming(codec, max);
   }
@@ -57,49 +57,25 @@ export class UdpClientTransport implements ClientTransport {
       };
       const timer = clock.setTimeout(() => fail(connectTimeoutError(connectTimeout)), connectTimeout);
       socket.once('error', fail);
-      const connect = (): void =>
-        socket.connect(target.port, target.host, () => {
-          clock.clear(timer);
-          socket.off('error', fail);
-          resolve(new UdpClientCarrier(socket, target.host).link);
-        });
+      const connect = (): void => {
+        try {
+          socket.connect(target.port, target.host, onConnect);
+        } catch (error) {
+          // dgram throws at once for what can never connect: a port out of range.
+          fail(error as NodeJS.ErrnoException);
+        }
+      };
+      const onConnect = (): void => {
+        clock.clear(timer);
+        socket.off('error', fail);
+        const carrier = new ConnectedCarrier(socket);
+        const remote = socket.remoteAddress();
+        const link = new UdpLink(carrier, remote.address, remote.port);
+        carrier.carry(link);
+        resolve(link);
+      };
       if (target.localAddress !== undefined) socket.bind({ port: 0, address: target.localAddress }, connect);
       else connect();
     });
-  }
-}
-
-/** The client's connected socket, carrying its one link. */
-class UdpClientCarrier implements DatagramCarrier {
-  readonly link: UdpLink;
-
-  constructor(
-    private readonly socket: DgramSocket,
-    host: string,
-  ) {
-    const remote = socket.remoteAddress();
-    this.link = new UdpLink(this, remote.address ?? host, remote.port);
-    socket.on('message', (data: Buffer) => this.link.receive(data));
-    socket.on('error', (error: NodeJS.ErrnoException) => {
-      // A connected socket hears the peer's ICMP port unreachable as ECONNREFUSED on a later call.
-      if (error.code === 'ECONNREFUSED') {
-        this.link.unreachable(new PeerUnreachableError(`${this.link.remoteAddress}:${this.link.remotePort} is unreachable (ICMP port unreachable)`, { cause: error }));
-      }
-    });
-  }
-
-  get localAddress(): string | undefined {
-    return this.socket.address().address;
-  }
-  get localPort(): number | undefined {
-    return this.socket.address().port;
-  }
-
-  send(datagram: Buffer): void {
-    this.socket.send(datagram);
-  }
-
-  release(): void {
-    this.socket.close();
   }
 }

@@ -20,7 +20,6 @@ const scratch = new ChunkList();
  * 0 bytes long, and a peer may use it as a keep-alive.
  */
 export class DatagramFramer implements InboundFramer {
-  readonly recoversFromDecodeFail = true;
   /** Datagrams received and not yet delivered (while paused); made when one has to wait. */
   private waiting: Buffer[] | undefined;
   private waitingBytes = 0;
@@ -31,6 +30,10 @@ export class DatagramFramer implements InboundFramer {
     private readonly maxBytes: number,
   ) {
     this.decoder = codec.createDecoder();
+  }
+
+  get recoversFromDecodeFail(): boolean {
+    return true;
   }
 
   get bufferedBytes(): number {

@@ -33,7 +33,7 @@ export function streamFraming(codec: Codec): Framing {
     framing = {
       codec,
       encoder: streamEncoderFor(codec),
-      framer: (_link, limits) => new StreamFramer(codec, limits.readBufferSize),
+      framer: () => new StreamFramer(codec),
     };
     streamFramings.set(codec, framing);
   }

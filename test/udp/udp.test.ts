@@ -45,7 +45,13 @@ async function peer(t: TestContext, address = '127.0.0.1'): Promise<{ socket: Dg
   socket.on('message', (data) => received.push(data));
   socket.bind(0, address);
   await once(socket, 'listening');
-  t.after(() => socket.close());
+  t.after(() => {
+    try {
+      socket.close();
+    } catch {
+      // closed by the test already
+    }
+  });
   return { socket, received, port: socket.address().port };
 }
 
@@ -249,6 +255,33 @@ describe('UDP sessions: each peer is a Connection', () => {
     await until(() => client.received.length === 1, 3000, 'the goodbye');
     assert.equal(client.received[0]!.toString(), 'bye');
   });
+  it('connectSessions: each session on its own connected socket, so an ICMP port unreachable becomes sendFail unreachable on it', async (t) => {
+    const { server, port } = await udpServer(t, { sessions: true, connectSessions: true });
+    server.on('message', ({ connection, message }) => connection.send(message));
+    const client = await peer(t);
+    const established = nextEvent<{ connection: Connection }>(server, 'establish');
+    client.socket.send('one', port, '127.0.0.1');
+    const { connection } = await established;
+    await until(() => client.received.length === 1, 3000, 'the echo');
+    client.socket.send('two', port, '127.0.0.1');
+    await until(() => client.received.length === 2, 3000, 'the second echo');
+    assert.equal(connection.requests, 2);
+    assert.equal(server.connectionCount, 1, 'still one session: its own socket hears the same peer');
+    const fails: SendFailEvent[] = [];
+    connection.on('sendFail', (event) => fails.push(event));
+    client.socket.close();
+    // The session's socket gets connected a few ticks after its first datagram: send until the
+    // kernel's answer (ICMP port unreachable) comes back as an event.
+    await until(() => {
+      if (fails.length === 0) connection.send('anyone?');
+      return fails.length > 0;
+    }, 5000, 'sendFail unreachable');
+    assert.equal(fails[0]!.code, 'unreachable');
+    assert.ok(fails[0]!.error instanceof PeerUnreachableError);
+    assert.equal(connection.state, 'open');
+    connection.close();
+    await until(() => server.connectionCount === 0, 3000, 'the session closed');
+  });
 });
 
 describe('UDP client', () => {
@@ -278,6 +311,14 @@ describe('UDP client', () => {
     );
     assert.deepEqual(checked, Array(CLIENTS).fill(ROUNDS));
     assert.equal(server.connectionCount, CLIENTS);
+  });
+
+  it('a port out of range is an openFail, as over TCP', async (t) => {
+    const client = new Client({ transport: 'udp', host: '127.0.0.1', port: 70000 });
+    t.after(() => client.close());
+    const failed = nextEvent(client, 'openFail');
+    await assert.rejects(client.connect(), { code: ErrorCode.OpenFailed });
+    await failed;
   });
 
   it('an ICMP port unreachable becomes a sendFail unreachable on the connection, never a crash', async (t) => {

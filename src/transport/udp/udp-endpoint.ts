@@ -31,6 +31,16 @@ export interface UdpEndpoint extends EndpointCommon {
    */
   maxDatagramBytes?: number;
   /**
+   * Gives each session a socket of its own, bound to the endpoint's address and port and connected
+   * to its peer (the endpoint's socket then uses SO_REUSEADDR). The kernel routes that peer's
+   * datagrams to it and reports an ICMP port unreachable after a send, which becomes a `sendFail`
+   * with code `unreachable` on the session (an unconnected socket is told nothing of ICMP errors on
+   * Linux). Costs a file descriptor and a socket per session: set `maxConnections`. Note that with
+   * SO_REUSEADDR another process of the same user may bind the same port.
+   * @default false
+   */
+  connectSessions?: boolean;
+  /**
    * The codec applied to each datagram of a session: one datagram is one frame. UDP endpoints do
    * not inherit the server's stream codec (a length prefix inside a datagram says nothing new).
    * @default new RawCodec(): a datagram's bytes are the message
@@ -41,6 +51,7 @@ export interface UdpEndpoint extends EndpointCommon {
 export const UDP_DEFAULTS = {
   host: '0.0.0.0',
   sessions: false,
+  connectSessions: false,
   maxDatagramBytes: MAX_UDP_PAYLOAD,
 } as const;
 
@@ -50,6 +61,7 @@ export function validateUdpEndpoint(endpoint: UdpEndpoint): void {
   portOption('port', endpoint.port);
   if (endpoint.host !== undefined) stringOption('host', endpoint.host, 'a host name or IP address');
   if (endpoint.sessions !== undefined) booleanOption('sessions', endpoint.sessions);
+  if (endpoint.connectSessions !== undefined) booleanOption('connectSessions', endpoint.connectSessions);
   if (endpoint.maxDatagramBytes !== undefined) integerOption('maxDatagramBytes', endpoint.maxDatagramBytes, 1, MAX_UDP_PAYLOAD);
   codecOption('codec', endpoint.codec);
   if ((endpoint as { messageCodec?: unknown }).messageCodec !== undefined) {

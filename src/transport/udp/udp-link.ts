@@ -23,18 +23,27 @@ function reportClosed(link: UdpLink): void {
  * cannot carry is lost, as UDP's are.
  */
 export class UdpLink implements Link {
-  readonly transport = 'udp';
-  readonly saysGoodbye = false;
   private sink: LinkSink | undefined;
   private closed = false;
   private paused = false;
 
   constructor(
-    private readonly carrier: DatagramCarrier,
+    private carrier: DatagramCarrier,
     readonly remoteAddress: string,
     readonly remotePort: number,
   ) {}
 
+  /** Moves the link to another carrier (a server session to its own connected socket). */
+  carryBy(carrier: DatagramCarrier): void {
+    this.carrier = carrier;
+  }
+
+  get transport(): 'udp' {
+    return 'udp';
+  }
+  get saysGoodbye(): boolean {
+    return false;
+  }
   get localAddress(): string | undefined {
     return this.carrier.localAddress;
   }

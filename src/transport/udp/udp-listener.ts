@@ -8,6 +8,7 @@ import { datagramFraming, type Framing } from '../framing.js';
 import { listenError } from '../listen-error.js';
 import type { Listener, ListenerHooks } from '../listener.js';
 import { UDP_DEFAULTS, validateUdpEndpoint, type UdpEndpoint } from './udp-endpoint.js';
+import { ConnectedCarrier } from './connected-carrier.js';
 import { UdpLink, type DatagramCarrier } from './udp-link.js';
 
 /**
@@ -37,14 +38,17 @@ export class UdpListener implements Listener, DatagramCarrier {
   /** Sessions by remote address, then port: no key string built per datagram. */
   private readonly sessions = new Map<string, Map<number, UdpLink>>();
   private sessionCount = 0;
+  private boundPort: number | undefined;
   private accepting = false;
   private readonly withSessions: boolean;
+  private readonly connectSessions: boolean;
   private readonly maxDatagramBytes: number;
   private readonly host: string;
 
   constructor(readonly endpoint: UdpEndpoint) {
     validateUdpEndpoint(endpoint);
     this.withSessions = endpoint.sessions ?? UDP_DEFAULTS.sessions;
+    this.connectSessions = this.withSessions && (endpoint.connectSessions ?? UDP_DEFAULTS.connectSessions);
     this.maxDatagramBytes = endpoint.maxDatagramBytes ?? UDP_DEFAULTS.maxDatagramBytes;
     this.host = endpoint.host ?? UDP_DEFAULTS.host;
     this.framing = datagramFraming(endpoint.codec ?? new RawCodec(), this.maxDatagramBytes);
@@ -52,7 +56,7 @@ export class UdpListener implements Listener, DatagramCarrier {
 
   async listen(hooks: ListenerHooks): Promise<void> {
     this.hooks = hooks;
-    const socket = createSocket({ type: isIPv6(this.host) ? 'udp6' : 'udp4', lookup });
+    const socket = createSocket({ type: this.family(), lookup, reuseAddr: this.connectSessions });
     const where = describeAddress({ transport: 'udp', host: this.host, port: this.endpoint.port });
     await new Promise<void>((resolve, reject) => {
       const onError = (error: NodeJS.ErrnoException): void => reject(listenError(error, where));
@@ -67,6 +71,7 @@ export class UdpListener implements Listener, DatagramCarrier {
     socket.on('error', () => undefined);
     socket.on('message', (data: Buffer, info: RemoteInfo) => this.incoming(data, info));
     this.socket = socket;
+    this.boundPort = socket.address().port;
     this.accepting = true;
   }
 
@@ -103,7 +108,7 @@ export class UdpListener implements Listener, DatagramCarrier {
   }
 
   get localPort(): number | undefined {
-    return this.socket?.address().port;
+    return this.boundPort;
   }
 
   send(datagram: Buffer, port: number, address: string): void {
@@ -137,8 +142,35 @@ export class UdpListener implements Listener, DatagramCarrier {
       this.sessionCount++;
       hooks.accepted(link);
       link.markReady();
+      if (this.connectSessions) this.connectSession(link);
     }
     link.receive(data);
+  }
+
+  /**
+   * Gives a session its own socket, connected to its peer. Until it is bound and connected (a few
+   * ticks), the session sends and receives through the endpoint's socket; if it cannot be made
+   * (out of file descriptors), the session stays on the endpoint's socket.
+   */
+  private connectSession(link: UdpLink): void {
+    const socket = createSocket({ type: this.family(), reuseAddr: true });
+    socket.once('error', () => socket.close());
+    socket.bind({ port: this.boundPort, address: this.host }, () => {
+      socket.connect(link.remotePort, link.remoteAddress, () => {
+        socket.removeAllListeners('error');
+        if (link.destroyed) {
+          socket.close();
+          return;
+        }
+        const carrier = new ConnectedCarrier(socket, (released) => this.release(released));
+        carrier.carry(link);
+        link.carryBy(carrier);
+      });
+    });
+  }
+
+  private family(): 'udp4' | 'udp6' {
+    return isIPv6(this.host) ? 'udp6' : 'udp4';
   }
 
   private closeSocket(): void {
