@@ -56,6 +56,8 @@ export { DEFAULT_LIMITS, CHUNK_OVERHEAD_BYTES, type ConnectionLimits } from './c
 
 // transport
 export type { TcpEndpoint, TlsEndpoint, UnixEndpoint, TlsServerMaterial, ListeningAddress } from './transport/endpoint.js';
+export { UDP_DEFAULTS, MAX_UDP_PAYLOAD, type UdpEndpoint } from './transport/udp/udp-endpoint.js';
+export type { UdpTarget } from './client/udp-client-transport.js';
 export type { EndpointOptions } from './transport/create-listener.js';
 export type { TcpTarget, TlsTarget, UnixTarget } from './transport/dial.js';
 
@@ -77,7 +79,7 @@ export type { WebSocketTarget } from './transport/websocket/websocket-dial.js';
 
 // server
 export { Server, SERVER_DEFAULTS, type ServerOptions, type StopOptions } from './server/server.js';
-export { ServerEvent, type ServerEvents, type StartEvent, type StopEvent, type AcceptEvent, type RejectEvent } from './server/events.js';
+export { ServerEvent, type ServerEvents, type StartEvent, type StopEvent, type AcceptEvent, type RejectEvent, type PacketEvent } from './server/events.js';
 export { HEARTBEAT_DEFAULTS, type HeartbeatOptions } from './server/heartbeat.js';
 
 // registry

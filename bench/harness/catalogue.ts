@@ -7,7 +7,7 @@ import { SERVERS_DIR } from './paths.js';
 /** len: 4-byte length prefix; ws: WebSocket text frames; eio: socket.io over WebSocket. */
 export type Proto = 'len' | 'ws' | 'eio';
 
-export type ServerId = 'switchboard' | 'net' | 'ws' | 'socketio' | 'uws';
+export type ServerId = 'switchboard' | 'net' | 'dgram' | 'ws' | 'socketio' | 'uws';
 
 export interface ServerSpec {
   readonly id: ServerId;
@@ -24,13 +24,15 @@ const wsOrLen = (t: BenchTransport): Proto => (t === 'ws' || t === 'wss' ? 'ws' 
 
 export const PEERS: readonly ServerSpec[] = [
   { id: 'net', label: 'node:net', transports: ['tcp', 'tls', 'unix'], proto: () => 'len', script: script('net-server') },
+  // UDP: one len frame per datagram, echo only (a datagram lost has no retransmission to wait for).
+  { id: 'dgram', label: 'node:dgram', transports: ['udp'], proto: () => 'len', script: script('dgram-server') },
   { id: 'ws', label: 'ws', transports: ['ws'], proto: () => 'ws', script: script('ws-server') },
   { id: 'socketio', label: 'socket.io', transports: ['ws'], proto: () => 'eio', script: script('socketio-server') },
   // uWebSockets.js v20.30 has no raw TCP server: it is compared on WebSocket only.
   { id: 'uws', label: 'uWebSockets.js', transports: ['ws'], proto: () => 'ws', script: script('uws-server') },
 ];
 
-const SWITCHBOARD_TRANSPORTS: readonly BenchTransport[] = ['tcp', 'tls', 'unix', 'ws'];
+const SWITCHBOARD_TRANSPORTS: readonly BenchTransport[] = ['tcp', 'tls', 'unix', 'ws', 'udp'];
 
 /** Switchboard's own bench server, if it has been built. */
 export function switchboardSpec(): ServerSpec | undefined {
@@ -46,7 +48,7 @@ export function standInSpec(): ServerSpec {
     label: 'Switchboard (stand-in)',
     transports: SWITCHBOARD_TRANSPORTS,
     proto: wsOrLen,
-    script: (t) => join(SERVERS_DIR, t === 'ws' || t === 'wss' ? 'ws-server.js' : 'net-server.js'),
+    script: (t) => join(SERVERS_DIR, t === 'ws' || t === 'wss' ? 'ws-server.js' : t === 'udp' ? 'dgram-server.js' : 'net-server.js'),
   };
 }
 

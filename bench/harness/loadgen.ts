@@ -8,7 +8,7 @@ import { LOADGEN_BIN, LOADGEN_DIR } from './paths.js';
 /** The JSON object the generator prints (see bench/loadgen/main.c). */
 export interface LoadgenResult {
   readonly proto: Proto;
-  readonly transport: 'tcp' | 'tls' | 'unix';
+  readonly transport: 'tcp' | 'tls' | 'unix' | 'udp';
   readonly workload: 'echo' | 'bcast' | 'idle';
   readonly conns: number;
   readonly connected: number;

@@ -50,7 +50,7 @@ static void kill_all(pid_t *pids, int n) {
 }
 
 static const char *const proto_names[] = {"len", "ws", "eio"};
-static const char *const transport_names[] = {"tcp", "tls", "unix"};
+static const char *const transport_names[] = {"tcp", "tls", "unix", "udp"};
 static const char *const workload_names[] = {"echo", "bcast", "idle"};
 
 int main(int argc, char **argv) {

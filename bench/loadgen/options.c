@@ -7,7 +7,7 @@
 static void usage(const char *why) {
   fprintf(stderr,
           "loadgen: %s\n"
-          "usage: loadgen --proto len|ws|eio --transport tcp|tls|unix (--port N [--host H] | --path P)\n"
+          "usage: loadgen --proto len|ws|eio --transport tcp|tls|unix|udp (--port N [--host H] | --path P)\n"
           "               --workload echo|bcast|idle [--conns N] [--inflight K] [--size BYTES]\n"
           "               [--senders S] [--procs P] [--warmup S] [--duration S] [--connect-timeout S]\n"
           "               [--stall S] [--max-pending N] [--server-pid PID] [--src A,B,...]\n",
@@ -37,7 +37,7 @@ static double number(const char *value, const char *option) {
 
 void options_parse(options_t *o, int argc, char **argv) {
   static const char *const protos[] = {"len", "ws", "eio"};
-  static const char *const transports[] = {"tcp", "tls", "unix"};
+  static const char *const transports[] = {"tcp", "tls", "unix", "udp"};
   static const char *const workloads[] = {"echo", "bcast", "idle"};
   memset(o, 0, sizeof *o);
   o->host = "127.0.0.1";
@@ -58,7 +58,7 @@ void options_parse(options_t *o, int argc, char **argv) {
     if (i + 1 >= argc) usage("missing value");
     const char *v = argv[++i];
     if (!strcmp(opt, "--proto")) o->proto = pick(v, protos, 3, opt), have_proto = 1;
-    else if (!strcmp(opt, "--transport")) o->transport = pick(v, transports, 3, opt);
+    else if (!strcmp(opt, "--transport")) o->transport = pick(v, transports, 4, opt);
     else if (!strcmp(opt, "--workload")) o->workload = pick(v, workloads, 3, opt), have_workload = 1;
     else if (!strcmp(opt, "--host")) o->host = v;
     else if (!strcmp(opt, "--port")) o->port = (int)number(v, opt);
@@ -87,6 +87,7 @@ void options_parse(options_t *o, int argc, char **argv) {
   if (o->procs > o->conns) o->procs = o->conns;
   if (o->size < 32 || o->size > 1 << 20) usage("--size must be in 32..1048576");
   if (o->inflight < 1) usage("--inflight must be at least 1");
+  if (o->transport == TR_UDP && o->proto != PROTO_LEN) usage("udp carries --proto len only (one frame per datagram)");
   if (o->workload == WL_BCAST && (o->senders < 1 || o->senders > o->conns || o->senders > 4096))
     usage("--senders must be in 1..min(conns, 4096)");
   if (o->max_pending < 1) usage("--max-pending must be at least 1");

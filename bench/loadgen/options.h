@@ -6,12 +6,12 @@
 #define MAX_SRC 16
 
 typedef enum { PROTO_LEN, PROTO_WS, PROTO_EIO } proto_t;
-typedef enum { TR_TCP, TR_TLS, TR_UNIX } transport_t;
+typedef enum { TR_TCP, TR_TLS, TR_UNIX, TR_UDP } transport_t;
 typedef enum { WL_ECHO, WL_BCAST, WL_IDLE } workload_t;
 
 typedef struct {
   proto_t proto;          /* len: 4-byte BE length prefix; ws: WebSocket text frames; eio: socket.io */
-  transport_t transport;  /* byte stream under the protocol */
+  transport_t transport;  /* byte stream under the protocol; udp: one len frame per datagram */
   workload_t workload;
   const char *host;
   int port;

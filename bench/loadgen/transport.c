@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -67,10 +68,23 @@ int tr_init(const options_t *o) {
 
 int tr_open(conn_t *c) {
   int unix_socket = opts->transport == TR_UNIX;
-  int fd = socket(unix_socket ? AF_UNIX : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int udp = opts->transport == TR_UDP;
+  int fd = socket(unix_socket ? AF_UNIX : AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return TR_ERROR;
   int r;
-  if (unix_socket) {
+  if (udp) {
+    /* connect() on a datagram socket only fixes the peer: it succeeds at once, and the socket
+     * then hears the server's datagrams only (and ECONNREFUSED if nothing listens). */
+    if (nsources > 0) {
+      struct sockaddr_in src = sources[c->index % nsources];
+      src.sin_port = 0;
+      if (bind(fd, (struct sockaddr *)&src, sizeof src) < 0) {
+        close(fd);
+        return TR_ERROR;
+      }
+    }
+    r = connect(fd, (struct sockaddr *)&target_in, sizeof target_in);
+  } else if (unix_socket) {
     r = connect(fd, (struct sockaddr *)&target_un, sizeof target_un);
   } else {
     int one = 1;
@@ -140,6 +154,24 @@ ssize_t tr_read(conn_t *c, void *buf, size_t len) {
   return errno == EAGAIN || errno == EINTR ? TR_AGAIN : TR_ERROR;
 }
 
+/* The queued bytes are whole len frames (4-byte big-endian length, then the payload): each goes
+ * as its own datagram, since a datagram is one message. Returns the bytes of the frames sent. */
+static ssize_t udp_write(conn_t *c, const void *buf, size_t len) {
+  const uint8_t *p = buf;
+  size_t done = 0;
+  while (len - done >= 4) {
+    size_t frame = 4 + ((size_t)p[done] << 24 | (size_t)p[done + 1] << 16 | (size_t)p[done + 2] << 8 | p[done + 3]);
+    if (frame > len - done) break; /* the rest of a frame is not queued yet */
+    ssize_t r = send(c->fd, p + done, frame, MSG_NOSIGNAL);
+    if (r < 0) {
+      if (errno == EAGAIN || errno == EINTR) break;
+      return TR_ERROR;
+    }
+    done += frame;
+  }
+  return done > 0 ? (ssize_t)done : TR_AGAIN;
+}
+
 ssize_t tr_write(conn_t *c, const void *buf, size_t len) {
 #ifndef LOADGEN_NO_TLS
   if (c->ssl) {
@@ -151,6 +183,7 @@ ssize_t tr_write(conn_t *c, const void *buf, size_t len) {
     return TR_ERROR;
   }
 #endif
+  if (opts->transport == TR_UDP) return udp_write(c, buf, len);
   ssize_t r = send(c->fd, buf, len, MSG_NOSIGNAL);
   if (r >= 0) return r;
   return errno == EAGAIN || errno == EINTR ? TR_AGAIN : TR_ERROR;
@@ -165,4 +198,5 @@ void tr_close(conn_t *c) {
   c->fd = -1;
 }
 
-int tr_short_read_drains(void) { return opts->transport != TR_TLS; }
+/* A datagram read is always short of the buffer: only EAGAIN says the socket is drained. */
+int tr_short_read_drains(void) { return opts->transport != TR_TLS && opts->transport != TR_UDP; }

@@ -1,4 +1,5 @@
-/* Byte streams under the protocols: TCP, TLS (OpenSSL) or Unix socket, all non-blocking. */
+/* Byte streams under the protocols: TCP, TLS (OpenSSL) or Unix socket, all non-blocking; and UDP,
+ * a connected datagram socket carrying one len frame per datagram. */
 #ifndef LOADGEN_TRANSPORT_H
 #define LOADGEN_TRANSPORT_H
 

@@ -1,8 +1,8 @@
-// Command line shared by every bench server: `--transport tcp|tls|unix|ws|wss`, then
+// Command line shared by every bench server: `--transport tcp|tls|unix|ws|wss|udp`, then
 // `--port N` (or `--path P` for unix), and `--cert/--key` PEM paths for tls and wss.
 import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 
-export const TRANSPORTS = ['tcp', 'tls', 'unix', 'ws', 'wss'] as const;
+export const TRANSPORTS = ['tcp', 'tls', 'unix', 'ws', 'wss', 'udp'] as const;
 export type BenchTransport = (typeof TRANSPORTS)[number];
 
 export interface ServerArgs {

@@ -2,10 +2,10 @@
 // a user would write it with the public API: echo with connection.send, broadcast to a group
 // every connection joins, through the registry (encoded once, written to every member, coalesced
 // per turn).
-import { Registry, Server, type EndpointOptions } from '../../src/index.js';
+import { LengthFieldCodec, Registry, Server, type EndpointOptions } from '../../src/index.js';
 import { announceReady, parseServerArgs } from './server-args.js';
 
-const args = parseServerArgs(process.argv.slice(2), ['tcp', 'tls', 'unix', 'ws', 'wss']);
+const args = parseServerArgs(process.argv.slice(2), ['tcp', 'tls', 'unix', 'ws', 'wss', 'udp']);
 const BROADCAST = 0x42; // 'B'
 
 function endpointFor(): EndpointOptions {
@@ -18,6 +18,9 @@ function endpointFor(): EndpointOptions {
       return { transport: 'ws', host: args.host, port: args.port, path: '/', backlog: 4096 };
     case 'wss':
       return { transport: 'wss', host: args.host, port: args.port, path: '/', backlog: 4096, tls: { key: args.key!, cert: args.cert! } };
+    case 'udp':
+      // Each peer a session (a Connection), each datagram one length-prefixed frame.
+      return { transport: 'udp', host: args.host, port: args.port, sessions: true, codec: new LengthFieldCodec() };
     default:
       return { transport: 'tcp', host: args.host, port: args.port, backlog: 4096 };
   }

@@ -13,12 +13,14 @@ import { TypedEmitter } from '../util/typed-emitter.js';
 import { integerOption } from '../util/validate.js';
 import { Backoff, type ReconnectOptions } from './backoff.js';
 import { StreamClientTransport, type ClientTransport } from './client-transport.js';
+import { UdpClientTransport, type UdpTarget } from './udp-client-transport.js';
 import { WebSocketClientTransport } from './websocket-client-transport.js';
+import { RawCodec } from '../codec/raw-codec.js';
 import { OfflineQueue, type OfflineQueueOptions } from './offline-queue.js';
 import { getProcessNodeId, nextConnectionId } from '../util/node-id.js';
 
 export interface ClientCommonOptions {
-  /** @default new LengthFieldCodec() (4-byte big-endian length) */
+  /** @default new LengthFieldCodec() (4-byte big-endian length); for UDP, new RawCodec() (a datagram is a message) */
   codec?: Codec;
   /** @default DEFAULT_LIMITS */
   limits?: ConnectionLimits;
@@ -35,10 +37,10 @@ export interface ClientCommonOptions {
   /** Random source of the backoff jitter (for tests). @default Math.random */
   random?: () => number;
   /** A transport of your own (the WebSocket module passes its own). */
-  transport?: ClientTransport | StreamTarget['transport'] | WebSocketTarget['transport'];
+  transport?: ClientTransport | StreamTarget['transport'] | WebSocketTarget['transport'] | UdpTarget['transport'];
 }
 
-export type ClientOptions = (StreamTarget | WebSocketTarget) & ClientCommonOptions;
+export type ClientOptions = (StreamTarget | WebSocketTarget | UdpTarget) & ClientCommonOptions;
 
 export const CLIENT_DEFAULTS = { connectTimeout: 10_000, closeTimeout: DEFAULT_CLOSE_TIMEOUT } as const;
 
@@ -82,8 +84,8 @@ export const ClientEvent = {
 type ClientState = 'idle' | 'connecting' | 'open' | 'waiting' | 'closed';
 
 /**
- * A TCP, TLS or Unix-socket client (WebSocket through its module) with the server's connection
- * API and events, optional reconnect, and a bounded queue for messages sent while disconnected.
+ * A TCP, TLS, Unix-socket, WebSocket or UDP client with the server's connection API and events,
+ * optional reconnect, and a bounded queue for messages sent while disconnected.
  */
 export class Client extends TypedEmitter<ClientEvents> implements ConnectionOwner {
   /** The codec messages go through: the stream codec, or a WebSocket client's message codec. */
@@ -114,7 +116,9 @@ export class Client extends TypedEmitter<ClientEvents> implements ConnectionOwne
         ? options.transport
         : options.transport === 'ws' || options.transport === 'wss'
           ? new WebSocketClientTransport(options as WebSocketTarget & ClientCommonOptions)
-          : new StreamClientTransport(options as StreamTarget, options.codec ?? new LengthFieldCodec());
+          : options.transport === 'udp'
+            ? new UdpClientTransport(options as UdpTarget, options.codec ?? new RawCodec())
+            : new StreamClientTransport(options as StreamTarget, options.codec ?? new LengthFieldCodec());
     const framing = this.transport.framing;
     // A WebSocket client's codec is its message codec (the `codec` option is refused there).
     this.codec = framing.codec;

@@ -21,8 +21,11 @@ export interface FramerSink {
  * their message codec (the WebSocket link is its own framer).
  */
 export interface InboundFramer {
-  /** Takes received bytes (or one datagram). */
-  push(chunk: Buffer): void;
+  /**
+   * Takes received bytes (or one datagram). `readBufferSize` is the connection's: a byte stream
+   * cuts a larger read into views of that size, so one burst is decoded in bounded steps.
+   */
+  push(chunk: Buffer, readBufferSize: number): void;
   /**
    * Hands every whole message to the sink, while it may deliver; returns how many units (messages,
    * frames) it consumed. Throws a `DecodeError` when the input can never be a message.
@@ -37,6 +40,7 @@ export interface InboundFramer {
   /**
    * Whether a decode failure leaves later input readable (each datagram stands alone), so the
    * connection reports it and goes on; on a byte stream it cannot know where the next frame starts.
+   * (A getter in the implementations: a constant costs no field per connection.)
    */
   readonly recoversFromDecodeFail: boolean;
   /** Drops everything held. */

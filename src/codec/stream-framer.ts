@@ -7,16 +7,15 @@ import { deliverMessage, mayDeliver, type FramerSink, type InboundFramer } from 
  * taking whole frames out of it. Made on a connection's first read, so an idle connection holds none.
  */
 export class StreamFramer implements InboundFramer {
-  readonly recoversFromDecodeFail = false;
   private readonly input = new ChunkList();
   private readonly decoder: Decoder;
 
-  /** @param step the largest chunk handed to the decoder at once (the connection's readBufferSize) */
-  constructor(
-    codec: Codec,
-    private readonly step: number,
-  ) {
+  constructor(codec: Codec) {
     this.decoder = codec.createDecoder();
+  }
+
+  get recoversFromDecodeFail(): boolean {
+    return false;
   }
 
   get bufferedBytes(): number {
@@ -26,8 +25,7 @@ export class StreamFramer implements InboundFramer {
     return this.input.chunkCount;
   }
 
-  push(chunk: Buffer): void {
-    const step = this.step;
+  push(chunk: Buffer, step: number): void {
     if (chunk.length <= step) {
       this.input.push(chunk);
       return;

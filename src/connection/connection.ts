@@ -19,9 +19,10 @@ import {
   linkDrain,
   linkEnd,
   linkError,
-  linkQueuedBytes,
+  linkCanQueue,
   linkReady,
   linkSend,
+  linkUnreachable,
   type Link,
   type LinkSink,
   type TransportName,
@@ -65,6 +66,16 @@ export interface ConnectionTemplate extends Framing {
   /** How long a graceful `close()` may wait for queued bytes before the link is destroyed. */
   readonly closeTimeout: number;
   readonly owner: ConnectionOwner | undefined;
+}
+
+/** What a closing connection remembers: one object made when it starts closing, not five fields on every live one. */
+interface Ending {
+  reason: CloseReason | undefined;
+  error: SwitchboardError | undefined;
+  timer: TimerHandle | undefined;
+  /** Unsent bytes (and messages) seen just before the link was torn down (Node empties its buffer on destroy). */
+  unsentBytes: number;
+  unsentMessages: number;
 }
 
 /** @see ConnectionTemplate.closeTimeout @default 10 s */
@@ -115,12 +126,8 @@ export class Connection
   private pendingBytes = 0;
   private flushQueued = false;
   private overSendLimit = false;
-  private closeReason: CloseReason | undefined;
-  private closeError: SwitchboardError | undefined;
-  private closeTimer: TimerHandle | undefined;
-  /** Unsent bytes (and messages) seen just before the link was torn down (Node empties its buffer on destroy). */
-  private unsentBytes = 0;
-  private unsentMessages = 0;
+  /** Why and how the connection is closing; made when it starts to (a live connection holds none). */
+  private ending: Ending | undefined;
   private iterators: Set<MessageIterator> | undefined;
 
   /** @internal Made by servers and clients, never by users. */
@@ -312,12 +319,16 @@ export class Connection
   private decodeAvailable(): void {
     const framer = this.framer;
     if (framer === undefined || this.stateNow === 'connecting' || this.stateNow === 'closed') return;
-    let units: number;
-    try {
-      units = framer.run(this);
-    } catch (error) {
-      this.failDecode(error);
-      return;
+    let units = 0;
+    for (;;) {
+      try {
+        units += framer.run(this);
+        break;
+      } catch (error) {
+        // A loop, not a recursion: a paused UDP session may hold many bad datagrams.
+        if (!this.decodeFailed(error)) return;
+        units++;
+      }
     }
     if (units > 0) this.lastHeartbeat = this.template.clock.now();
     const buffered = this.receiveBufferBytes;
@@ -350,21 +361,24 @@ export class Connection
   /** @internal */
   [framingFailed](error: unknown): void {
     if (this.stateNow === 'closed' || this.framer === undefined) return;
-    this.failDecode(error);
+    if (this.decodeFailed(error)) this.decodeAvailable();
   }
 
-  private failDecode(error: unknown): void {
+  /**
+   * Reports input that can never be a message. True when the framer recovers (a datagram stands
+   * alone: the bad one is dropped, the ones behind it are still whole) and reading goes on;
+   * otherwise the connection fails (on a byte stream, where the next frame starts is unknown).
+   */
+  private decodeFailed(error: unknown): boolean {
     const coded =
       error instanceof SwitchboardError ? error : new DecodeError(ErrorCode.CorruptFrame, `decoder failed: ${asError(error).message}`, { cause: error });
-    const framer = this.framer!;
     this.dispatch('decodeFail', { connection: this, error: coded });
-    if (framer.recoversFromDecodeFail) {
-      // A datagram stands alone: the bad one is dropped, the ones behind it are still whole.
-      this.decodeAvailable();
-      return;
-    }
+    const framer = this.framer;
+    if (framer === undefined) return false;
+    if (framer.recoversFromDecodeFail && this.stateNow === 'open') return true;
     framer.clear();
     this.fail('error', coded);
+    return false;
   }
 
   // ---- LinkSink: what the link reports ---------------------------------------------------
@@ -373,7 +387,7 @@ export class Connection
   [linkData](chunk: Buffer): void {
     this.readBytes += chunk.length;
     const framer = this.framerOf();
-    framer.push(chunk);
+    framer.push(chunk, this.limitsNow.readBufferSize);
     if (this.stateNow === 'connecting') {
       // Bytes before the handshake finished wait for it, within the receive limit.
       const buffered = this.receiveBufferBytes;
@@ -394,7 +408,7 @@ export class Connection
       try {
         framer.finish(this);
       } catch (error) {
-        this.failDecode(error);
+        this.decodeFailed(error);
         return;
       }
     }
@@ -411,8 +425,9 @@ export class Connection
   /** @internal */
   [linkError](error: SwitchboardError, peerGone: boolean): void {
     this.noteUnsent();
-    this.closeReason ??= peerGone ? 'peer' : 'error';
-    this.closeError ??= error;
+    const ending = this.endingOf();
+    ending.reason ??= peerGone ? 'peer' : 'error';
+    ending.error ??= error;
   }
 
   /** @internal */
@@ -436,8 +451,13 @@ export class Connection
   }
 
   /** @internal */
-  [linkQueuedBytes](): number {
-    return this.pendingBytes;
+  [linkUnreachable](error: SwitchboardError): void {
+    this.dispatch('sendFail', { connection: this, code: 'unreachable', lostMessages: 1, lostBytes: 0, error });
+  }
+
+  /** @internal */
+  [linkCanQueue](): boolean {
+    return this.pendingBytes + this.link.writableLength <= this.limitsNow.maxSendBufferSize;
   }
 
   // ---- lifecycle -------------------------------------------------------------------------
@@ -473,27 +493,29 @@ export class Connection
   [closeGracefully](reason: CloseReason, finalMessage?: unknown, error?: SwitchboardError): void {
     if (this.stateNow === 'closing' || this.stateNow === 'closed') return;
     if (finalMessage !== undefined) this.send(finalMessage);
-    this.closeReason ??= reason;
-    if (error && !this.closeError) this.closeError = error;
+    const ending = this.endingOf();
+    ending.reason ??= reason;
+    ending.error ??= error;
     this.stateNow = 'closing';
     this[flushNow]();
     this.writtenBytes += this.link.end(reason, error);
     const clock = this.template.clock;
-    this.closeTimer = clock.setTimeout(() => {
-      this.closeTimer = undefined;
+    ending.timer = clock.setTimeout(() => {
+      ending.timer = undefined;
       if (this.stateNow !== 'closed') {
         this.noteUnsent();
         this.link.destroy();
       }
     }, this.template.closeTimeout);
-    this.closeTimer.unref?.();
+    ending.timer.unref?.();
   }
 
   /** @internal Closes at once with a reason: for limits, errors, a server's deadline. */
   [destroyWith](reason: CloseReason, error?: SwitchboardError): void {
     if (this.stateNow === 'closed') return;
-    this.closeReason ??= reason;
-    if (error && !this.closeError) this.closeError = error;
+    const ending = this.endingOf();
+    ending.reason ??= reason;
+    ending.error ??= error;
     this.stateNow = 'closing';
     this.noteUnsent();
     this.link.destroy();
@@ -532,10 +554,15 @@ export class Connection
 
   private noteUnsent(): void {
     const bytes = this.pendingBytes + this.link.writableLength;
-    if (bytes > this.unsentBytes) {
-      this.unsentBytes = bytes;
-      this.unsentMessages = (this.pending?.length ?? 0) + (this.link.writableLength > 0 ? 1 : 0);
+    const ending = this.endingOf();
+    if (bytes > ending.unsentBytes) {
+      ending.unsentBytes = bytes;
+      ending.unsentMessages = (this.pending?.length ?? 0) + (this.link.writableLength > 0 ? 1 : 0);
     }
+  }
+
+  private endingOf(): Ending {
+    return (this.ending ??= { reason: undefined, error: undefined, timer: undefined, unsentBytes: 0, unsentMessages: 0 });
   }
 
   /** @internal The link is gone. */
@@ -543,19 +570,20 @@ export class Connection
     if (this.stateNow === 'closed') return;
     const wasConnecting = this.stateNow === 'connecting';
     this.stateNow = 'closed';
-    if (this.closeTimer) this.template.clock.clear(this.closeTimer);
     this.noteUnsent();
-    const lostBytes = this.unsentBytes;
-    const lostMessages = this.unsentMessages;
+    const ending = this.ending!;
+    if (ending.timer) this.template.clock.clear(ending.timer);
+    const lostBytes = ending.unsentBytes;
+    const lostMessages = ending.unsentMessages;
     this.pending = undefined;
     this.pendingBytes = 0;
     this.framer = undefined;
     if (lostBytes > 0) {
       this.dispatch('sendFail', { connection: this, code: 'remoteClosed', lostMessages, lostBytes });
     }
-    const reason = this.closeReason ?? (wasConnecting ? 'error' : 'peer');
+    const reason = ending.reason ?? (wasConnecting ? 'error' : 'peer');
     const event: CloseEvent = { connection: this, reason };
-    if (this.closeError) event.error = this.closeError;
+    if (ending.error) event.error = ending.error;
     const code = this.link.closeCode();
     if (code !== undefined) event.code = code;
     const text = this.link.closeText();

@@ -13,6 +13,15 @@ export interface StopEvent {
 export interface AcceptEvent {
   connection: Connection;
 }
+/** A datagram on a UDP endpoint without sessions (Swoole's `onPacket`); answer with `server.sendTo`. */
+export interface PacketEvent {
+  server: Server;
+  /** The datagram's bytes (no codec: sessions are where codecs apply). */
+  data: Buffer;
+  /** The sender's address and port. */
+  address: string;
+  port: number;
+}
 export interface RejectEvent {
   remoteAddress: string | undefined;
   reason: 'maxConnections' | 'maxConnectionsPerAddress';
@@ -24,6 +33,7 @@ export interface ServerEvents extends ConnectionEvents {
   stop: StopEvent;
   accept: AcceptEvent;
   reject: RejectEvent;
+  packet: PacketEvent;
 }
 
 /** The familiar names: the server's own events and every connection event. */
@@ -32,5 +42,6 @@ export const ServerEvent = {
   Stop: 'stop',
   Accept: 'accept',
   Reject: 'reject',
+  Packet: 'packet',
   ...ConnectionEvent,
 } as const satisfies Record<string, keyof ServerEvents>;

@@ -9,6 +9,7 @@ import { createListener, type EndpointOptions } from '../transport/create-listen
 import type { ListeningAddress } from '../transport/endpoint.js';
 import type { Link } from '../transport/link.js';
 import type { Listener, ListenerHooks } from '../transport/listener.js';
+import { UdpListener } from '../transport/udp/udp-listener.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { getProcessNodeId, nextConnectionId, validNodeId } from '../util/node-id.js';
@@ -60,8 +61,8 @@ export interface StopOptions {
 type ServerState = 'idle' | 'starting' | 'running' | 'stopping';
 
 /**
- * A server listening on one or more endpoints (TCP, TLS, Unix, WebSocket) whose connections are
- * all alike: same events, limits, counters and heartbeat.
+ * A server listening on one or more endpoints (TCP, TLS, Unix, WebSocket, UDP) whose connections
+ * are all alike: same events, limits, counters and heartbeat.
  */
 export class Server extends TypedEmitter<ServerEvents> implements ConnectionOwner {
   readonly codec: Codec;
@@ -198,6 +199,16 @@ export class Server extends TypedEmitter<ServerEvents> implements ConnectionOwne
     return this.heartbeat !== undefined;
   }
 
+  /**
+   * Sends one datagram from the first UDP endpoint (Swoole's `sendto`): the answer to a `packet`
+   * event, or a message to any UDP peer. The bytes go as they are (no codec). False when the
+   * server has no listening UDP endpoint; a bad address or port throws `ERR_INVALID_ARGUMENT`.
+   */
+  sendTo(address: string, port: number, data: Buffer | Uint8Array | string): boolean {
+    const udp = this.endpointListeners.find((listener): listener is UdpListener => listener instanceof UdpListener);
+    return udp === undefined ? false : udp.sendTo(address, port, data);
+  }
+
   /** Runs one heartbeat sweep now (what the timer does every interval). */
   sweepHeartbeats(): void {
     this.heartbeat?.sweep();
@@ -241,6 +252,14 @@ export class Server extends TypedEmitter<ServerEvents> implements ConnectionOwne
         this.live.set(connection.id, connection);
         this.emit('accept', { connection });
         return connection;
+      },
+      packet: (data, address, port) => {
+        try {
+          this.emit('packet', { server: this, data, address, port });
+        } catch {
+          // A listener that throws loses that datagram only: there is no connection to fail, and
+          // the socket's next datagram must still be read.
+        }
       },
     };
   }

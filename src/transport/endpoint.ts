@@ -80,7 +80,7 @@ export const ENDPOINT_DEFAULTS = {
 
 /** Where an endpoint listens, once it does. */
 export type ListeningAddress =
-  | { transport: 'tcp' | 'tls' | 'ws' | 'wss'; host: string; port: number; path?: string }
+  | { transport: 'tcp' | 'tls' | 'ws' | 'wss' | 'udp'; host: string; port: number; path?: string }
   | { transport: 'unix'; path: string };
 
 export function describeAddress(address: ListeningAddress): string {

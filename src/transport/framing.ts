@@ -1,6 +1,7 @@
 import type { Codec } from '../codec/codec.js';
 import type { InboundFramer } from '../codec/inbound-framer.js';
 import type { MessageCodec } from '../codec/message-codec.js';
+import { DatagramFramer } from '../codec/datagram-framer.js';
 import { StreamFramer } from '../codec/stream-framer.js';
 import { streamEncoderFor, type WireEncoder } from '../codec/wire-encoder.js';
 import type { Link } from './link.js';
@@ -32,9 +33,22 @@ export function streamFraming(codec: Codec): Framing {
     framing = {
       codec,
       encoder: streamEncoderFor(codec),
-      framer: (_link, limits) => new StreamFramer(codec, limits.readBufferSize),
+      framer: () => new StreamFramer(codec),
     };
     streamFramings.set(codec, framing);
   }
   return framing;
+}
+
+/**
+ * A datagram link's framing: the codec's frame is one datagram; each datagram received is one
+ * message, at most `maxBytes` (and the codec's `maxFrameBytes`). Made once per endpoint or client.
+ */
+export function datagramFraming(codec: Codec, maxBytes: number): Framing {
+  const limit = Math.min(codec.maxFrameBytes, maxBytes);
+  return {
+    codec,
+    encoder: streamEncoderFor(codec),
+    framer: () => new DatagramFramer(codec, limit),
+  };
 }

@@ -17,7 +17,8 @@ export const linkReady: unique symbol = Symbol('switchboard.linkReady');
 export const linkClose: unique symbol = Symbol('switchboard.linkClose');
 export const linkAbort: unique symbol = Symbol('switchboard.linkAbort');
 export const linkSend: unique symbol = Symbol('switchboard.linkSend');
-export const linkQueuedBytes: unique symbol = Symbol('switchboard.linkQueuedBytes');
+export const linkCanQueue: unique symbol = Symbol('switchboard.linkCanQueue');
+export const linkUnreachable: unique symbol = Symbol('switchboard.linkUnreachable');
 
 /**
  * The connection a link carries bytes for. Links call it; they never reach further up.
@@ -41,8 +42,10 @@ export interface LinkSink {
   [linkAbort](reason: LinkCloseReason, error: SwitchboardError): void;
   /** Queues transport bytes (a WebSocket pong or ping) with the connection's output of this turn. */
   [linkSend](frame: Buffer): void;
-  /** Bytes the connection has queued and the link has not yet taken. */
-  [linkQueuedBytes](): number;
+  /** Whether the connection's send queue is within its limit (a WebSocket skips a pong otherwise). */
+  [linkCanQueue](): boolean;
+  /** A datagram came back undeliverable (ICMP port unreachable); the link stays. */
+  [linkUnreachable](error: SwitchboardError): void;
 }
 
 /**

@@ -33,4 +33,6 @@ export interface ListenerHooks {
    * and emits `accept`. The connection opens when the link reports ready.
    */
   accepted(link: Link): Connection;
+  /** A datagram on a UDP endpoint without sessions: the server's `packet` event. */
+  packet(data: Buffer, address: string, port: number): void;
 }

@@ -5,21 +5,33 @@ import { attachSocket, writeFrames, type SocketHandler } from './socket-events.j
 import { joinQueued } from './write-batch.js';
 
 const PEER_GONE_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+const TRANSPORTS = ['tcp', 'tls', 'unix'] as const;
+const READY = 4;
 
 /** The link of a byte-stream socket: TCP, TLS or a Unix domain socket. */
 export class StreamLink implements Link, SocketHandler {
-  readonly saysGoodbye = false;
   private sink: LinkSink | undefined;
-  /** TLS: the handshake is done (a reset before it is a handshake failure). */
-  private ready = false;
+  /** The transport (an index into TRANSPORTS) and, in READY, whether its handshake is done: one field, not two, per connection. */
+  private kind: number;
 
   /** @param ready whether the transport's handshake is already done (a dialled TLS socket after `secureConnect`) */
   constructor(
     private readonly socket: Socket,
-    readonly transport: 'tcp' | 'tls' | 'unix',
+    transport: 'tcp' | 'tls' | 'unix',
     ready = false,
   ) {
-    this.ready = ready;
+    this.kind = TRANSPORTS.indexOf(transport) | (ready ? READY : 0);
+  }
+
+  get transport(): 'tcp' | 'tls' | 'unix' {
+    return TRANSPORTS[this.kind & ~READY]!;
+  }
+  get saysGoodbye(): boolean {
+    return false;
+  }
+  /** TLS: the handshake is done (a reset before it is a handshake failure). */
+  private get ready(): boolean {
+    return (this.kind & READY) !== 0;
   }
 
   get localAddress(): string | undefined {
@@ -49,7 +61,7 @@ export class StreamLink implements Link, SocketHandler {
 
   /** The transport's handshake is done (at once for TCP and Unix; after TLS's). */
   markReady(): void {
-    this.ready = true;
+    this.kind |= READY;
     this.sink![linkReady]();
   }
 

@@ -11,7 +11,7 @@ import {
   WebSocketProtocolError,
   asError,
 } from '../../errors.js';
-import { linkAbort, linkClose, linkClosed, linkData, linkDrain, linkEnd, linkError, linkQueuedBytes, linkReady, linkSend, type Link, type LinkCloseReason, type LinkSink } from '../link.js';
+import { linkAbort, linkClose, linkClosed, linkData, linkDrain, linkEnd, linkError, linkCanQueue, linkReady, linkSend, type Link, type LinkCloseReason, type LinkSink } from '../link.js';
 import { attachSocket, writeFrames, type SocketHandler } from '../socket-events.js';
 import type { Framing } from '../framing.js';
 import { joinQueued } from '../write-batch.js';
@@ -55,6 +55,18 @@ const REASON_CODES: Partial<Record<LinkCloseReason, number>> = { stop: CloseCode
 const REASON_TEXTS: Partial<Record<LinkCloseReason, string>> = { stop: 'server stopping', idle: 'idle' };
 const EMPTY = Buffer.alloc(0);
 
+// The bits of WebSocketLink.flags.
+const SECURE = 1;
+const CLIENT = 1 << 1;
+const UPGRADED = 1 << 2;
+const RESPONDED = 1 << 3;
+const PAUSED = 1 << 4;
+const ENDING = 1 << 5;
+const CLOSE_SENT = 1 << 6;
+const CLOSE_RECEIVED = 1 << 7;
+const FAILING = 1 << 8;
+const PEER_GONE = 1 << 9;
+
 /** The close code that tells the peer why this side failed the connection. */
 function failureCode(error: SwitchboardError): number {
   if (error instanceof WebSocketProtocolError) return error.closeCode;
@@ -83,29 +95,14 @@ function failureCode(error: SwitchboardError): number {
  * connection ended without a close frame.
  */
 export class WebSocketLink implements Link, SocketHandler, FrameHandler, InboundFramer, WebSocketInfo {
-  readonly saysGoodbye = true;
-  readonly recoversFromDecodeFail = false;
   readonly request: WebSocketRequestInfo | undefined;
   private sink: (LinkSink & FramerSink) | undefined;
-  /** Made by the first bytes received: an idle connection holds no parser state. */
+  /** Made with the connection's framer (by its first bytes): an idle connection holds no parser state. */
   private receiver: FrameReceiver | undefined;
-  private maxMessageBytes = Number.MAX_SAFE_INTEGER;
-  private maxSendBytes = Number.MAX_SAFE_INTEGER;
   private subprotocol: string;
   private deflate: PerMessageDeflateInstance | undefined;
-  /** The 101 response is written (server) or received (client): frames may flow. */
-  private upgraded: boolean;
-  /** Server side: an HTTP response (101 or a refusal) has been written. */
-  private responded: boolean;
-  private paused = false;
-  /** `end()` was called: the connection is closing. */
-  private ending = false;
-  private closeSent = false;
-  private closeReceived = false;
-  /** The connection is being failed: the socket ends without waiting for the peer's close frame. */
-  private failing = false;
-  /** The peer ended its side of the socket. */
-  private peerGone = false;
+  /** The booleans below, and the role and transport, as bits of one field: idle connections are what a server holds most of. */
+  private flags = 0;
   private goodbyeCode: number | undefined;
   private goodbyeText: string | undefined;
   private peerCloseCode: number | undefined;
@@ -115,16 +112,67 @@ export class WebSocketLink implements Link, SocketHandler, FrameHandler, Inbound
 
   constructor(
     private readonly socket: Socket,
-    readonly transport: 'ws' | 'wss',
-    readonly role: 'server' | 'client',
+    transport: 'ws' | 'wss',
+    role: 'server' | 'client',
     private readonly messageCodec: MessageCodec,
     options: { request?: WebSocketRequestInfo; protocol?: string; head?: Buffer } = {},
   ) {
     this.request = options.request;
     if (options.head !== undefined && options.head.length > 0) this.head = options.head;
     this.subprotocol = options.protocol ?? '';
-    this.upgraded = this.responded = role === 'client';
+    if (transport === 'wss') this.flags |= SECURE;
+    if (role === 'client') this.flags |= CLIENT | UPGRADED | RESPONDED;
     if (this.upgraded) this.peerCloseCode = CloseCode.Abnormal;
+  }
+
+  get transport(): 'ws' | 'wss' {
+    return this.has(SECURE) ? 'wss' : 'ws';
+  }
+  /** Servers read masked frames and write plain ones; clients the other way round. */
+  get role(): 'server' | 'client' {
+    return this.has(CLIENT) ? 'client' : 'server';
+  }
+  get saysGoodbye(): boolean {
+    return true;
+  }
+  get recoversFromDecodeFail(): boolean {
+    return false;
+  }
+
+  private has(flag: number): boolean {
+    return (this.flags & flag) !== 0;
+  }
+  private set(flag: number, on: boolean): void {
+    this.flags = on ? this.flags | flag : this.flags & ~flag;
+  }
+  /** The 101 response is written (server) or received (client): frames may flow. */
+  private get upgraded(): boolean {
+    return this.has(UPGRADED);
+  }
+  /** Server side: an HTTP response (101 or a refusal) has been written. */
+  private get responded(): boolean {
+    return this.has(RESPONDED);
+  }
+  private get paused(): boolean {
+    return this.has(PAUSED);
+  }
+  /** `end()` was called: the connection is closing. */
+  private get ending(): boolean {
+    return this.has(ENDING);
+  }
+  private get closeSent(): boolean {
+    return this.has(CLOSE_SENT);
+  }
+  private get closeReceived(): boolean {
+    return this.has(CLOSE_RECEIVED);
+  }
+  /** The connection is being failed: the socket ends without waiting for the peer's close frame. */
+  private get failing(): boolean {
+    return this.has(FAILING);
+  }
+  /** The peer ended its side of the socket. */
+  private get peerGone(): boolean {
+    return this.has(PEER_GONE);
   }
 
   // ---- Link --------------------------------------------------------------------------------
@@ -169,24 +217,24 @@ export class WebSocketLink implements Link, SocketHandler, FrameHandler, Inbound
   }
 
   pause(): void {
-    this.paused = true;
+    this.set(PAUSED, true);
     this.socket.pause();
   }
 
   resume(): void {
-    this.paused = false;
+    this.set(PAUSED, false);
     this.socket.resume();
   }
 
   end(reason: LinkCloseReason, error?: SwitchboardError): number {
     if (this.ending) return 0;
-    this.ending = true;
+    this.set(ENDING, true);
     if (this.goodbyeCode === undefined) {
       this.goodbyeCode = error !== undefined ? failureCode(error) : (REASON_CODES[reason] ?? CloseCode.Normal);
       this.goodbyeText = error !== undefined ? '' : (REASON_TEXTS[reason] ?? '');
     }
     if (error !== undefined) {
-      this.failing = true;
+      this.set(FAILING, true);
       if (!this.closeReceived && this.upgraded) this.peerCloseCode = this.goodbyeCode;
     }
     const written = this.writeGoodbye();
@@ -200,13 +248,13 @@ export class WebSocketLink implements Link, SocketHandler, FrameHandler, Inbound
     if (!this.upgraded) {
       // A handshake still pending (hook running) when the server stops or closes it.
       if (!this.responded && this.role === 'server') {
-        this.responded = true;
+        this.set(RESPONDED, true);
         this.socket.write('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       }
       return 0;
     }
     if (this.closeSent || this.peerGone) return 0;
-    this.closeSent = true;
+    this.set(CLOSE_SENT, true);
     const frame = writeCloseFrame(this.goodbyeCode, this.goodbyeText ?? '', this.role === 'client' ? randomMask() : undefined);
     this.socket.write(frame);
     return frame.length;
@@ -256,7 +304,7 @@ export class WebSocketLink implements Link, SocketHandler, FrameHandler, Inbound
   /** Writes the 101 response and switches to frames; the connection is then established. */
   acceptHandshake(response: string, protocol: string, deflate: PerMessageDeflateInstance | undefined): boolean {
     if (this.responded || this.ending || this.socket.destroyed) return false;
-    this.responded = this.upgraded = true;
+    this.set(RESPONDED | UPGRADED, true);
     this.subprotocol = protocol;
     this.peerCloseCode = CloseCode.Abnormal;
     if (deflate) {
@@ -271,7 +319,7 @@ export class WebSocketLink implements Link, SocketHandler, FrameHandler, Inbound
   /** Answers the upgrade request with an HTTP error; the connection closes. */
   refuseHandshake(response: string, reason: LinkCloseReason, error: SwitchboardError): void {
     if (this.responded || this.ending) return;
-    this.responded = true;
+    this.set(RESPONDED, true);
     this.socket.write(response);
     this.sink![linkClose](reason, error);
   }
@@ -291,10 +339,12 @@ export class WebSocketLink implements Link, SocketHandler, FrameHandler, Inbound
     return this.receiver?.bufferedChunks ?? 0;
   }
 
-  /** Makes this link the connection's framer, bounded by the connection's limits. */
-  framing(maxMessageBytes: number, maxSendBytes: number): this {
-    this.maxMessageBytes = maxMessageBytes;
-    this.maxSendBytes = maxSendBytes;
+  /** Makes this link the connection's framer (its frame receiver), bounded by the connection's receive limit. */
+  framing(maxMessageBytes: number): this {
+    if (this.receiver === undefined) {
+      this.receiver = new FrameReceiver(this, { role: this.role, maxMessageBytes });
+      this.receiver.deflate = this.deflate;
+    }
     return this;
   }
 
@@ -320,16 +370,12 @@ export class WebSocketLink implements Link, SocketHandler, FrameHandler, Inbound
   }
 
   setMaxMessageBytes(bytes: number): void {
-    this.maxMessageBytes = bytes;
     if (this.receiver) this.receiver.maxMessageBytes = bytes;
   }
 
   private frames(): FrameReceiver {
-    if (this.receiver === undefined) {
-      this.receiver = new FrameReceiver(this, { role: this.role, maxMessageBytes: this.maxMessageBytes });
-      this.receiver.deflate = this.deflate;
-    }
-    return this.receiver;
+    // Made by framing(), which the connection calls before it pushes the first bytes.
+    return this.receiver!;
   }
 
   // ---- FrameHandler: what the receiver hands up --------------------------------------------
@@ -355,7 +401,7 @@ export class WebSocketLink implements Link, SocketHandler, FrameHandler, Inbound
     if (!this.upgraded || this.ending || this.closeSent) return;
     // A pong that would push the send buffer over its limit is skipped, not reported: the peer
     // will see the connection as slow either way.
-    if (this.sink![linkQueuedBytes]() + this.socket.writableLength > this.maxSendBytes) return;
+    if (!this.sink![linkCanQueue]()) return;
     this.sink![linkSend](writeFrame(Opcode.Pong, payload, this.role === 'client' ? randomMask() : undefined));
   }
 
@@ -364,7 +410,7 @@ export class WebSocketLink implements Link, SocketHandler, FrameHandler, Inbound
 
   /** @internal */
   [onClose](code: number | undefined, reason: string): void {
-    this.closeReceived = true;
+    this.set(CLOSE_RECEIVED, true);
     this.peerCloseCode = code ?? CloseCode.NoStatus;
     this.peerCloseText = reason;
     if (this.closeSent || this.ending) {
@@ -399,7 +445,7 @@ export class WebSocketLink implements Link, SocketHandler, FrameHandler, Inbound
   }
 
   socketEnd(): void {
-    this.peerGone = true;
+    this.set(PEER_GONE, true);
     if (this.ending) {
       this.socket.end();
       return;
@@ -426,8 +472,8 @@ export class WebSocketLink implements Link, SocketHandler, FrameHandler, Inbound
   }
 }
 
-function framerOf(link: Link, limits: { maxReceiveBufferSize: number; maxSendBufferSize: number }): WebSocketLink {
-  return (link as WebSocketLink).framing(limits.maxReceiveBufferSize, limits.maxSendBufferSize);
+function framerOf(link: Link, limits: { maxReceiveBufferSize: number }): WebSocketLink {
+  return (link as WebSocketLink).framing(limits.maxReceiveBufferSize);
 }
 
 const serverFramings = new WeakMap<MessageCodec, Framing>();
