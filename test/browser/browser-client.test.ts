@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -11,18 +10,11 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
 import { Client, Server } from '../../src/index.js';
 import { until } from '../helpers/wait.js';
+import { freePort } from '../helpers/servers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // dist/test/browser -> dist/src/browser/switchboard-client.js
 const MODULE_PATH = join(here, '..', '..', 'src', 'browser', 'switchboard-client.js');
-
-async function freePort(): Promise<number> {
-  const probe = createNetServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as { port: number }).port;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /** A page that loads the browser module and records every client event in window.events. */
 function page(wsUrl: string): string {

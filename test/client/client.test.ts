@@ -2,19 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Client, ErrorCode, Server, type ConnectFailEvent, type OpenFailEvent } from '../../src/index.js';
 import { Backoff } from '../../src/client/backoff.js';
-import { tcpServer } from '../helpers/servers.js';
+import { freePort, tcpServer } from '../helpers/servers.js';
 import { nextEvent, until } from '../helpers/wait.js';
-
-async function freePort(): Promise<number> {
-  const { server, port } = await tcpServer();
-  await server.stop();
-  return port;
-}
+import { stopAfter, closeAfter } from '../helpers/cleanup.js';
 
 describe('Client', () => {
-  it('a closed port: connectFail with ECONNREFUSED, connect() rejects', async () => {
+  it('a closed port: connectFail with ECONNREFUSED, connect() rejects', async (t) => {
     const port = await freePort();
-    const client = new Client({ transport: 'tcp', host: '127.0.0.1', port });
+    const client = closeAfter(t, new Client({ transport: 'tcp', host: '127.0.0.1', port }));
     const failed = nextEvent<ConnectFailEvent>(client, 'connectFail');
     await assert.rejects(client.connect(), { code: ErrorCode.ConnectFailed, osCode: 'ECONNREFUSED' });
     const event = await failed;
@@ -22,23 +17,23 @@ describe('Client', () => {
     assert.equal(event.attempt, 1);
   });
 
-  it('a bad host: openFail; a bad port: openFail at once', async () => {
-    const client = new Client({ transport: 'tcp', host: 'no-such-host.invalid', port: 7000 });
+  it('a bad host: openFail; a bad port: openFail at once', async (t) => {
+    const client = closeAfter(t, new Client({ transport: 'tcp', host: 'no-such-host.invalid', port: 7000 }));
     const failed = nextEvent<OpenFailEvent>(client, 'openFail');
     await assert.rejects(client.connect(), { code: ErrorCode.OpenFailed });
     assert.equal((await failed).error.osCode, 'ENOTFOUND');
-    const badPort = new Client({ transport: 'tcp', host: '127.0.0.1', port: 70000 });
+    const badPort = closeAfter(t, new Client({ transport: 'tcp', host: '127.0.0.1', port: 70000 }));
     await assert.rejects(badPort.connect(), { code: ErrorCode.OpenFailed });
   });
 
-  it('reconnects with backoff after the server restarts, and flushes the offline queue in order', async () => {
-    const { server, port } = await tcpServer();
+  it('reconnects with backoff after the server restarts, and flushes the offline queue in order', async (t) => {
+    const { server, port } = await tcpServer({}, t);
     const received: string[] = [];
     const track = (s: Server): void => {
       s.on('message', ({ message }) => received.push(String(message)));
     };
     track(server);
-    const client = new Client({ transport: 'tcp', host: '127.0.0.1', port, reconnect: { initialDelay: 20, maxDelay: 100 } });
+    const client = closeAfter(t, new Client({ transport: 'tcp', host: '127.0.0.1', port, reconnect: { initialDelay: 20, maxDelay: 100 } }));
     await client.connect();
     client.send('before');
     await until(() => received.length === 1, 2000, 'first message');
@@ -48,7 +43,7 @@ describe('Client', () => {
     assert.equal(client.send('while down 1'), null);
     assert.equal(client.send('while down 2'), null);
     assert.equal(client.queuedWhileOffline, 2);
-    const again = new Server({ endpoints: [{ transport: 'tcp', host: '127.0.0.1', port }] });
+    const again = stopAfter(t, new Server({ endpoints: [{ transport: 'tcp', host: '127.0.0.1', port }] }));
     track(again);
     const reestablished = nextEvent(client, 'establish', 5000);
     await again.start();
@@ -59,9 +54,9 @@ describe('Client', () => {
     await again.stop();
   });
 
-  it('the offline queue is bounded: over it, sendFail offlineQueueFull', async () => {
+  it('the offline queue is bounded: over it, sendFail offlineQueueFull', async (t) => {
     const port = await freePort();
-    const client = new Client({ transport: 'tcp', host: '127.0.0.1', port, reconnect: { initialDelay: 1000 }, offlineQueue: { maxMessages: 2 } });
+    const client = closeAfter(t, new Client({ transport: 'tcp', host: '127.0.0.1', port, reconnect: { initialDelay: 1000 }, offlineQueue: { maxMessages: 2 } }));
     client.on('connectFail', () => undefined);
     const fails: string[] = [];
     client.on('sendFail', (event) => fails.push(event.code));
@@ -73,9 +68,9 @@ describe('Client', () => {
     assert.deepEqual(fails, ['offlineQueueFull', 'remoteClosed'], 'what was queued is reported lost on close');
   });
 
-  it('gives up after maxAttempts and rejects connect()', async () => {
+  it('gives up after maxAttempts and rejects connect()', async (t) => {
     const port = await freePort();
-    const client = new Client({ transport: 'tcp', host: '127.0.0.1', port, reconnect: { initialDelay: 1, maxAttempts: 3 } });
+    const client = closeAfter(t, new Client({ transport: 'tcp', host: '127.0.0.1', port, reconnect: { initialDelay: 1, maxAttempts: 3 } }));
     let failures = 0;
     client.on('connectFail', () => failures++);
     await assert.rejects(client.connect(), { code: ErrorCode.ConnectFailed });

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { connect as tlsConnect } from 'node:tls';
 import { describe, it } from 'node:test';
-import { Client, ErrorCode, ManualClock, Server, type CloseEvent, type Connection, type SendFailEvent } from '../../src/index.js';
+import { Client, ErrorCode, HEARTBEAT_DEFAULTS, ManualClock, Server, type CloseEvent, type Connection, type SendFailEvent } from '../../src/index.js';
 import { LineCodec } from '../../src/codec/line-codec.js';
 import { makeTlsMaterial } from '../helpers/tls-material.js';
 import { RawPeer } from '../helpers/raw-peer.js';
 import { tcpServer } from '../helpers/servers.js';
 import { countSocketWrites } from '../helpers/count-writes.js';
 import { nextEvent, tick, until } from '../helpers/wait.js';
+import { stopAfter, closeAfter } from '../helpers/cleanup.js';
 
 async function serverSide(server: Server, count = 1): Promise<Connection> {
   await until(() => server.connectionCount >= count, 2000, 'server-side connection');
@@ -15,9 +16,9 @@ async function serverSide(server: Server, count = 1): Promise<Connection> {
 }
 
 describe('Connection', () => {
-  it('coalesces a turn of sends into one socket write, and a lone send goes out at once', async () => {
-    const { server, port } = await tcpServer();
-    const peer = new RawPeer({ port });
+  it('coalesces a turn of sends into one socket write, and a lone send goes out at once', async (t) => {
+    const { server, port } = await tcpServer({}, t);
+    const peer = new RawPeer({ port }, t);
     await peer.connected();
     const connection = await serverSide(server);
     const writes = countSocketWrites(connection);
@@ -32,9 +33,9 @@ describe('Connection', () => {
     await server.stop();
   });
 
-  it('send() after close returns false with sendFail remoteClosed, never throws', async () => {
-    const { server, port } = await tcpServer();
-    const peer = new RawPeer({ port });
+  it('send() after close returns false with sendFail remoteClosed, never throws', async (t) => {
+    const { server, port } = await tcpServer({}, t);
+    const peer = new RawPeer({ port }, t);
     await peer.connected();
     const connection = await serverSide(server);
     const closed = nextEvent<CloseEvent>(connection, 'close');
@@ -48,9 +49,9 @@ describe('Connection', () => {
     await server.stop();
   });
 
-  it('close(final) writes everything queued and the final message, then closes', async () => {
-    const { server, port } = await tcpServer();
-    const peer = new RawPeer({ port });
+  it('close(final) writes everything queued and the final message, then closes', async (t) => {
+    const { server, port } = await tcpServer({}, t);
+    const peer = new RawPeer({ port }, t);
     await peer.connected();
     const connection = await serverSide(server);
     connection.send('one');
@@ -61,14 +62,14 @@ describe('Connection', () => {
     await server.stop();
   });
 
-  it('pauseReceive() holds messages until resumeReceive()', async () => {
-    const { server, port } = await tcpServer();
+  it('pauseReceive() holds messages until resumeReceive()', async (t) => {
+    const { server, port } = await tcpServer({}, t);
     const got: string[] = [];
     server.on('message', ({ connection, message }) => {
       got.push(String(message));
       if (got.length === 1) connection.pauseReceive();
     });
-    const peer = new RawPeer({ port });
+    const peer = new RawPeer({ port }, t);
     await peer.connected();
     peer.socket.write(Buffer.concat([RawPeer.frame('a'), RawPeer.frame('b'), RawPeer.frame('c')]));
     const connection = await serverSide(server);
@@ -83,8 +84,8 @@ describe('Connection', () => {
     await server.stop();
   });
 
-  it('a handler that throws or rejects fails only its connection; the server serves on', async () => {
-    const { server, port } = await tcpServer();
+  it('a handler that throws or rejects fails only its connection; the server serves on', async (t) => {
+    const { server, port } = await tcpServer({}, t);
     server.on('message', ({ connection, message }) => {
       const text = String(message);
       if (text === 'throw') throw new Error('boom');
@@ -95,9 +96,9 @@ describe('Connection', () => {
     });
     const closes: CloseEvent[] = [];
     server.on('close', (event) => closes.push(event));
-    const bad = new RawPeer({ port });
-    const worse = new RawPeer({ port });
-    const good = new RawPeer({ port });
+    const bad = new RawPeer({ port }, t);
+    const worse = new RawPeer({ port }, t);
+    const good = new RawPeer({ port }, t);
     await Promise.all([bad.connected(), worse.connected(), good.connected()]);
     bad.socket.write(RawPeer.frame('throw'));
     worse.socket.write(RawPeer.frame('reject'));
@@ -113,8 +114,8 @@ describe('Connection', () => {
     await server.stop();
   });
 
-  it('a half-close by the peer delivers the last frame once, then close', async () => {
-    const { server, port } = await tcpServer({ codec: new LineCodec() });
+  it('a half-close by the peer delivers the last frame once, then close', async (t) => {
+    const { server, port } = await tcpServer({ codec: new LineCodec() }, t);
     const got: string[] = [];
     const events: string[] = [];
     server.on('message', ({ message }) => {
@@ -122,7 +123,7 @@ describe('Connection', () => {
       events.push('message');
     });
     server.on('close', () => events.push('close'));
-    const peer = new RawPeer({ port });
+    const peer = new RawPeer({ port }, t);
     await peer.connected();
     peer.socket.end('first\nlast without newline');
     await until(() => events.includes('close'), 2000, 'close');
@@ -131,13 +132,13 @@ describe('Connection', () => {
     await server.stop();
   });
 
-  it('async iteration yields messages and ends on close', async () => {
-    const { server, port } = await tcpServer();
+  it('async iteration yields messages and ends on close', async (t) => {
+    const { server, port } = await tcpServer({}, t);
     server.on('message', ({ connection, message }) => {
       connection.send(message);
       if (String(message) === 'last') connection.close();
     });
-    const client = new Client({ transport: 'tcp', host: '127.0.0.1', port });
+    const client = closeAfter(t, new Client({ transport: 'tcp', host: '127.0.0.1', port }));
     const connection = await client.connect();
     for (const text of ['x', 'y', 'last']) connection.send(text);
     const got: string[] = [];
@@ -151,19 +152,19 @@ describe('Connection', () => {
 describe('TLS connections', () => {
   const tls = makeTlsMaterial();
 
-  it('plaintext garbage to a TLS listener ends that connection with a coded error; the server serves on', async () => {
-    const server = new Server({ endpoints: [{ transport: 'tls', host: '127.0.0.1', port: 0, tls }] });
+  it('plaintext garbage to a TLS listener ends that connection with a coded error; the server serves on', async (t) => {
+    const server = stopAfter(t, new Server({ endpoints: [{ transport: 'tls', host: '127.0.0.1', port: 0, tls }] }));
     server.on('message', ({ connection, message }) => connection.send(message));
     await server.start();
     const port = (server.addresses()[0] as { port: number }).port;
     const closed = nextEvent<CloseEvent>(server, 'close');
-    const garbage = new RawPeer({ port });
+    const garbage = new RawPeer({ port }, t);
     await garbage.connected();
     garbage.socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
     const close = await closed;
     assert.equal(close.reason, 'error');
     assert.equal(close.error?.code, ErrorCode.TlsHandshake);
-    const client = new Client({ transport: 'tls', host: '127.0.0.1', port, tls: { ca: tls.cert } });
+    const client = closeAfter(t, new Client({ transport: 'tls', host: '127.0.0.1', port, tls: { ca: tls.cert } }));
     const connection = await client.connect();
     connection.send('secure hello');
     assert.equal(String((await nextEvent<{ message: Buffer }>(connection, 'message')).message), 'secure hello');
@@ -172,18 +173,18 @@ describe('TLS connections', () => {
     await server.stop();
   });
 
-  it('requestCert: a client with a trusted certificate is served, one without is refused', async () => {
-    const server = new Server({ endpoints: [{ transport: 'tls', host: '127.0.0.1', port: 0, tls: { ...tls, ca: tls.cert, requestCert: true } }] });
+  it('requestCert: a client with a trusted certificate is served, one without is refused', async (t) => {
+    const server = stopAfter(t, new Server({ endpoints: [{ transport: 'tls', host: '127.0.0.1', port: 0, tls: { ...tls, ca: tls.cert, requestCert: true } }] }));
     server.on('message', ({ connection, message }) => connection.send(message));
     await server.start();
     const port = (server.addresses()[0] as { port: number }).port;
-    const trusted = new Client({ transport: 'tls', host: '127.0.0.1', port, tls: { ca: tls.cert, cert: tls.cert, key: tls.key } });
+    const trusted = closeAfter(t, new Client({ transport: 'tls', host: '127.0.0.1', port, tls: { ca: tls.cert, cert: tls.cert, key: tls.key } }));
     const connection = await trusted.connect();
     connection.send('with a certificate');
     assert.equal(String((await nextEvent<{ message: Buffer }>(connection, 'message')).message), 'with a certificate');
     await trusted.close();
     const closed = nextEvent<CloseEvent>(server, 'close');
-    const anonymous = new Client({ transport: 'tls', host: '127.0.0.1', port, tls: { ca: tls.cert } });
+    const anonymous = closeAfter(t, new Client({ transport: 'tls', host: '127.0.0.1', port, tls: { ca: tls.cert } }));
     anonymous.on('connectFail', () => undefined);
     await anonymous.connect().then(
       (c) => new Promise((resolve) => c.once('close', resolve)), // TLS 1.3: refused just after the handshake
@@ -195,8 +196,8 @@ describe('TLS connections', () => {
     await server.stop();
   });
 
-  it('TLS 1.2 renegotiation is refused, so a renegotiation flood costs no handshakes', { timeout: 10_000 }, async () => {
-    const server = new Server({ endpoints: [{ transport: 'tls', host: '127.0.0.1', port: 0, tls }] });
+  it('TLS 1.2 renegotiation is refused, so a renegotiation flood costs no handshakes', { timeout: 10_000 }, async (t) => {
+    const server = stopAfter(t, new Server({ endpoints: [{ transport: 'tls', host: '127.0.0.1', port: 0, tls }] }));
     server.on('message', ({ connection, message }) => connection.send(message));
     await server.start();
     const port = (server.addresses()[0] as { port: number }).port;
@@ -207,7 +208,7 @@ describe('TLS connections', () => {
     socket.renegotiate({}, () => undefined);
     assert.equal((await refused).code, 'ERR_SSL_NO_RENEGOTIATION');
     socket.destroy();
-    const client = new Client({ transport: 'tls', host: '127.0.0.1', port, tls: { ca: tls.cert } });
+    const client = closeAfter(t, new Client({ transport: 'tls', host: '127.0.0.1', port, tls: { ca: tls.cert } }));
     const connection = await client.connect();
     connection.send('still serving');
     assert.equal(String((await nextEvent<{ message: Buffer }>(connection, 'message')).message), 'still serving');
@@ -215,12 +216,12 @@ describe('TLS connections', () => {
     await server.stop();
   });
 
-  it('a stalled TLS handshake is closed at handshakeTimeout (injected clock)', async () => {
+  it('a stalled TLS handshake is closed at handshakeTimeout (injected clock)', async (t) => {
     const clock = new ManualClock(Date.now());
-    const server = new Server({ clock, endpoints: [{ transport: 'tls', host: '127.0.0.1', port: 0, tls, handshakeTimeout: 5000 }] });
+    const server = stopAfter(t, new Server({ clock, endpoints: [{ transport: 'tls', host: '127.0.0.1', port: 0, tls, handshakeTimeout: 5000 }] }));
     await server.start();
     const port = (server.addresses()[0] as { port: number }).port;
-    const staller = new RawPeer({ port });
+    const staller = new RawPeer({ port }, t);
     await staller.connected();
     await until(() => server.connectionCount === 1, 2000, 'accepted');
     const closed = nextEvent<CloseEvent>(server, 'close');
@@ -240,11 +241,11 @@ describe('TLS connections', () => {
 });
 
 describe('heartbeat', () => {
-  it('closes a silent connection within interval + timeout, keeps a chatty one (injected clock)', async () => {
+  it('closes a silent connection within interval + timeout, keeps a chatty one (injected clock)', async (t) => {
     const clock = new ManualClock(Date.now());
-    const { server, port } = await tcpServer({ clock, heartbeat: { timeout: 3000, interval: 1000 } });
-    const silent = new RawPeer({ port });
-    const chatty = new RawPeer({ port });
+    const { server, port } = await tcpServer({ clock, heartbeat: { timeout: 3000, interval: 1000 } }, t);
+    const silent = new RawPeer({ port }, t);
+    const chatty = new RawPeer({ port }, t);
     await Promise.all([silent.connected(), chatty.connected()]);
     await until(() => server.connectionCount === 2, 2000, 'two connections');
     const reasons: string[] = [];
@@ -260,10 +261,40 @@ describe('heartbeat', () => {
     assert.equal(chatty.closed, false);
     server.setHeartbeat(false);
     assert.equal(server.heartbeatEnabled, false);
+    // A sweep closes synchronously (state 'closing' at once), so reading the state right after
+    // advancing the clock is exact: no wait that a slow close could outrun.
+    const chattyConnection = [...server.connections()][0]!;
     clock.advance(60_000);
-    await tick();
-    assert.equal(server.connectionCount, 1, 'heartbeat off: nobody is closed');
-    chatty.socket.destroy();
-    await server.stop();
+    assert.equal(chattyConnection.state, 'open', 'heartbeat off: nobody is closed');
+    assert.equal(server.connectionCount, 1);
+  });
+
+  it('setHeartbeat(true | options) turns it back on at run time, with the options given or the last ones', async (t) => {
+    const clock = new ManualClock(Date.now());
+    const { server, port } = await tcpServer({ clock }, t);
+    assert.equal(server.heartbeatEnabled, false, 'off by default');
+    const first = new RawPeer({ port }, t);
+    await first.connected();
+    const connection = await serverSide(server);
+    clock.advance(HEARTBEAT_DEFAULTS.timeout + HEARTBEAT_DEFAULTS.interval);
+    assert.equal(connection.state, 'open', 'no heartbeat yet');
+    server.setHeartbeat({ timeout: 3000, interval: 1000 });
+    assert.equal(server.heartbeatEnabled, true);
+    clock.advance(1000); // silent since it opened, long before: closed at the first sweep
+    assert.equal(connection.state, 'closing');
+    await until(() => first.closed && server.connectionCount === 0, 2000, 'the silent peer closed');
+    server.setHeartbeat(false);
+    const second = new RawPeer({ port }, t);
+    await second.connected();
+    const again = await serverSide(server);
+    clock.advance(10_000);
+    assert.equal(again.state, 'open', 'off again');
+    second.socket.write(RawPeer.frame('alive')); // a message: silent from now on
+    await until(() => again.requests === 1, 2000, 'the message');
+    server.setHeartbeat(true); // back on with the last options: timeout 3 s, interval 1 s
+    clock.advance(3000);
+    assert.equal(again.state, 'open', 'silent for 3 s: not more than the timeout yet');
+    clock.advance(1000);
+    assert.equal(again.state, 'closing', 'silent for 4 s > 3 s: closed, so the last options were kept');
   });
 });

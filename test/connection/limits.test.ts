@@ -7,11 +7,11 @@ import { tcpServer } from '../helpers/servers.js';
 import { nextEvent, until } from '../helpers/wait.js';
 
 describe('connection limits with real sockets', () => {
-  it('a length field announcing more than maxFrameBytes fails from the header alone; others unaffected', async () => {
-    const { server, port } = await tcpServer();
+  it('a length field announcing more than maxFrameBytes fails from the header alone; others unaffected', async (t) => {
+    const { server, port } = await tcpServer({}, t);
     server.on('message', ({ connection, message }) => connection.send(message));
-    const healthy = new RawPeer({ port });
-    const hostile = new RawPeer({ port });
+    const healthy = new RawPeer({ port }, t);
+    const hostile = new RawPeer({ port }, t);
     await Promise.all([healthy.connected(), hostile.connected()]);
     const failed = nextEvent<DecodeFailEvent>(server, 'decodeFail');
     const closed = nextEvent<CloseEvent>(server, 'close');
@@ -31,15 +31,15 @@ describe('connection limits with real sockets', () => {
     await server.stop();
   });
 
-  it('20 MiB without a delimiter: receiveBufferFull, closed, memory bounded', async () => {
+  it('20 MiB without a delimiter: receiveBufferFull, closed, memory bounded', async (t) => {
     const { server, port } = await tcpServer({
       codec: new DelimiterCodec({ delimiter: '\n', maxFrameBytes: 64 * 1024 * 1024 }),
       limits: { maxReceiveBufferSize: 1024 * 1024 },
-    });
+    }, t);
     let peak = 0;
     let full: { bufferedBytes: number; limit: number } | undefined;
     server.on('receiveBufferFull', (event) => (full = event));
-    const peer = new RawPeer({ port });
+    const peer = new RawPeer({ port }, t);
     await peer.connected();
     const closed = nextEvent<CloseEvent>(server, 'close');
     const chunk = Buffer.alloc(64 * 1024, 0x61);
@@ -60,9 +60,9 @@ describe('connection limits with real sockets', () => {
     await server.stop();
   });
 
-  it('a flood of 1-byte chunks is counted with its per-chunk overhead', async () => {
-    const { server, port } = await tcpServer({ limits: { maxReceiveBufferSize: 100 * CHUNK_OVERHEAD_BYTES } });
-    const peer = new RawPeer({ port });
+  it('a flood of 1-byte chunks is counted with its per-chunk overhead', async (t) => {
+    const { server, port } = await tcpServer({ limits: { maxReceiveBufferSize: 100 * CHUNK_OVERHEAD_BYTES } }, t);
+    const peer = new RawPeer({ port }, t);
     await peer.connected();
     const closed = nextEvent<CloseEvent>(server, 'close');
     peer.socket.setNoDelay(true); // each 1-byte write its own segment, so the server sees 1-byte chunks
@@ -77,10 +77,10 @@ describe('connection limits with real sockets', () => {
     await server.stop();
   });
 
-  it('a peer that never reads: sendBufferFull, then sendFail bufferFull; memory bounded by the limit', async () => {
+  it('a peer that never reads: sendBufferFull, then sendFail bufferFull; memory bounded by the limit', async (t) => {
     const limit = 256 * 1024;
-    const { server, port } = await tcpServer({ limits: { maxSendBufferSize: limit } });
-    const peer = new RawPeer({ port });
+    const { server, port } = await tcpServer({ limits: { maxSendBufferSize: limit } }, t);
+    const peer = new RawPeer({ port }, t);
     await peer.connected();
     peer.socket.pause();
     await until(() => server.connectionCount === 1, 2000, 'connection');
@@ -110,9 +110,9 @@ describe('connection limits with real sockets', () => {
     await server.stop();
   });
 
-  it('sendBufferFullPolicy close: the connection is closed with reason limit', async () => {
-    const { server, port } = await tcpServer({ limits: { maxSendBufferSize: 64 * 1024, sendBufferFullPolicy: 'close' } });
-    const peer = new RawPeer({ port });
+  it('sendBufferFullPolicy close: the connection is closed with reason limit', async (t) => {
+    const { server, port } = await tcpServer({ limits: { maxSendBufferSize: 64 * 1024, sendBufferFullPolicy: 'close' } }, t);
+    const peer = new RawPeer({ port }, t);
     await peer.connected();
     peer.socket.pause();
     await until(() => server.connectionCount === 1, 2000, 'connection');

@@ -7,10 +7,10 @@ import { until } from '../helpers/wait.js';
 
 // RELIABILITY 32: 5,000 clients (re)connecting at once; the server accepts them all and keeps
 // answering a client that was there before. No timing is asserted.
-it('5,000 clients connecting at once are all served, and an earlier client keeps being answered', { timeout: 60_000 }, async () => {
-  const { server, port } = await tcpServer({ maxConnections: 10_000 });
+it('5,000 clients connecting at once are all served, and an earlier client keeps being answered', { timeout: 60_000 }, async (t) => {
+  const { server, port } = await tcpServer({ maxConnections: 10_000 }, t);
   server.on('message', ({ connection, message }) => connection.send(message));
-  const probe = new RawPeer({ port });
+  const probe = new RawPeer({ port }, t);
   await probe.connected();
   const sources = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'];
   const sockets: Socket[] = [];
