@@ -3,6 +3,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { describe, it } from 'node:test';
 import { Client, ErrorCode, HEARTBEAT_DEFAULTS, ManualClock, Server, type CloseEvent, type Connection, type SendFailEvent } from '../../src/index.js';
 import { LineCodec } from '../../src/codec/line-codec.js';
+import { ITERATOR_HIGH_WATER } from '../../src/connection/message-iterator.js';
 import { makeTlsMaterial } from '../helpers/tls-material.js';
 import { RawPeer } from '../helpers/raw-peer.js';
 import { tcpServer } from '../helpers/servers.js';
@@ -146,6 +147,28 @@ describe('Connection', () => {
     assert.deepEqual(got, ['x', 'y', 'last']);
     await client.close();
     await server.stop();
+  });
+
+  it('an iterator whose consumer lags pauses reading at 1,024 undelivered messages, resumes as it catches up', async (t) => {
+    const { server, port } = await tcpServer({}, t);
+    const peer = new RawPeer({ port }, t);
+    await peer.connected();
+    const connection = await serverSide(server);
+    const iterator = connection[Symbol.asyncIterator]();
+    const total = 2000;
+    peer.socket.write(Buffer.concat(Array.from({ length: total }, (_, i) => RawPeer.frame(`m${i}`))));
+    // Either it paused (right) or it went on to deliver everything (the bug): wait for one.
+    await until(() => connection.receivePaused || connection.requests === total, 5000, 'a pause or every message');
+    assert.equal(connection.receivePaused, true, 'reading paused');
+    assert.equal(connection.requests, ITERATOR_HIGH_WATER, 'nothing decoded past the high-water mark');
+    const got: string[] = [];
+    while (got.length < total) {
+      const next = await iterator.next();
+      assert.equal(next.done, false);
+      got.push(String(next.value));
+    }
+    assert.deepEqual(got, Array.from({ length: total }, (_, i) => `m${i}`));
+    assert.equal(connection.receivePaused, false);
   });
 });
 

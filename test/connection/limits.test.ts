@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CHUNK_OVERHEAD_BYTES, ErrorCode, type CloseEvent, type Connection, type DecodeFailEvent, type SendFailEvent } from '../../src/index.js';
 import { DelimiterCodec } from '../../src/codec/delimiter-codec.js';
+import { LengthFieldCodec } from '../../src/codec/length-field-codec.js';
+import type { Codec } from '../../src/codec/codec.js';
 import { RawPeer } from '../helpers/raw-peer.js';
 import { tcpServer } from '../helpers/servers.js';
 import { nextEvent, until } from '../helpers/wait.js';
@@ -125,5 +127,66 @@ describe('connection limits with real sockets', () => {
     assert.equal((await closed).reason, 'limit');
     peer.socket.destroy();
     await server.stop();
+  });
+
+  it('send() returns null once the socket holds unwritten bytes: queued, not refused, all delivered', async (t) => {
+    const { server, port } = await tcpServer({ limits: { maxSendBufferSize: 256 * 1024 * 1024 } }, t);
+    const peer = new RawPeer({ port }, t);
+    await peer.connected();
+    peer.socket.pause();
+    await until(() => server.connectionCount === 1, 2000, 'connection');
+    const connection = [...server.connections()][0]!;
+    const message = Buffer.alloc(256 * 1024, 1);
+    const answers: Array<boolean | null> = [];
+    // The kernel's buffers fill after a few MiB; from then on the socket holds what it cannot
+    // write and every send answers null (queued behind it), never false under the limit.
+    for (let round = 0; round < 400 && !answers.includes(null); round++) {
+      answers.push(connection.send(message));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.ok(answers.includes(null), `send() answered null once the socket was behind: ${answers.length} sends, all true`);
+    assert.ok(!answers.includes(false), 'never refused under the limit');
+    assert.ok(answers.indexOf(null) > 0, 'the first send went out at once (true)');
+    assert.ok(connection.sendQueueBytes > 0, 'bytes wait in the queue');
+    peer.socket.resume();
+    const total = answers.length * (4 + message.length);
+    await until(() => peer.received.length === total, 20_000, 'every queued byte delivered');
+  });
+
+  it('a read larger than readBufferSize is decoded as views of at most readBufferSize bytes', async (t) => {
+    const readBufferSize = 100;
+    const seen: Array<{ bytes: number; chunks: number }> = [];
+    const inner = new LengthFieldCodec();
+    // Wraps the default codec to look at the input each decode is handed.
+    const codec: Codec = {
+      name: 'watching',
+      maxFrameBytes: inner.maxFrameBytes,
+      encode: (message) => inner.encode(message as Buffer),
+      createDecoder: () => {
+        const decoder = inner.createDecoder();
+        return {
+          decode(input) {
+            seen.push({ bytes: input.length, chunks: input.chunkCount });
+            return decoder.decode(input);
+          },
+        };
+      },
+    };
+    const { server, port } = await tcpServer({ codec, limits: { readBufferSize } }, t);
+    const got: Buffer[] = [];
+    server.on('message', ({ message }) => got.push(Buffer.from(message as Buffer)));
+    const peer = new RawPeer({ port }, t);
+    await peer.connected();
+    const body = Buffer.alloc(20_000);
+    for (let i = 0; i < body.length; i++) body[i] = i % 251;
+    peer.socket.write(RawPeer.frame(body)); // one write: the server reads it in large pieces
+    await until(() => got.length === 1, 5000, 'the message');
+    assert.deepEqual(got[0], body);
+    // Every chunk is at most readBufferSize bytes, so n bytes are held in at least n / size chunks.
+    const first = seen.find((s) => s.bytes > readBufferSize)!;
+    assert.ok(first, 'a decode saw more than readBufferSize bytes');
+    for (const { bytes, chunks } of seen) {
+      assert.ok(chunks >= Math.ceil(bytes / readBufferSize), `${bytes} bytes in ${chunks} chunks: a chunk over ${readBufferSize} bytes`);
+    }
   });
 });
