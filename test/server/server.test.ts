@@ -155,19 +155,19 @@ describe('Server', () => {
   it('refuses connections over maxConnections and maxConnectionsPerAddress at once', async (t) => {
     const server = stopAfter(t, new Server({ endpoints: [{ transport: 'tcp', host: '127.0.0.1', port: 0 }], maxConnections: 3, maxConnectionsPerAddress: 2 }));
     const rejected: string[] = [];
-    server.on('reject', (event) => rejected.push(event.reason));
+    server.on('reject', (event) => rejected.push(`${event.reason} ${event.remoteAddress}`));
     await server.start();
     const port = (server.addresses()[0] as { port: number }).port;
     const fromOne = [new RawPeer({ port }, t), new RawPeer({ port }, t), new RawPeer({ port }, t)];
     await until(() => fromOne[2]!.closed, 2000, 'third peer from one address to be refused');
     assert.equal(server.connectionCount, 2);
-    assert.deepEqual(rejected, ['maxConnectionsPerAddress']);
+    assert.deepEqual(rejected, ['maxConnectionsPerAddress 127.0.0.1']);
     const other = new RawPeer({ port, localAddress: '127.0.0.2' }, t);
     await other.connected();
     await until(() => server.connectionCount === 3, 2000, 'third connection');
     const overAll = new RawPeer({ port, localAddress: '127.0.0.3' }, t);
     await until(() => overAll.closed, 2000, 'peer over maxConnections to be refused');
-    assert.deepEqual(rejected, ['maxConnectionsPerAddress', 'maxConnections']);
+    assert.deepEqual(rejected, ['maxConnectionsPerAddress 127.0.0.1', 'maxConnections 127.0.0.3']);
     for (const peer of [...fromOne, other]) peer.socket.destroy();
     await server.stop();
   });
