@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { createServer as createNetServer, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
-import { Client, ErrorCode, Server, type ConnectFailEvent, type OpenFailEvent } from '../../src/index.js';
+import { Client, ErrorCode, ManualClock, Server, type ConnectFailEvent, type OpenFailEvent } from '../../src/index.js';
 import { Backoff } from '../../src/client/backoff.js';
 import { freePort, tcpServer } from '../helpers/servers.js';
-import { nextEvent, until } from '../helpers/wait.js';
+import { nextEvent, tick, until } from '../helpers/wait.js';
 import { stopAfter, closeAfter } from '../helpers/cleanup.js';
 
 describe('Client', () => {
@@ -59,13 +60,13 @@ describe('Client', () => {
     const client = closeAfter(t, new Client({ transport: 'tcp', host: '127.0.0.1', port, reconnect: { initialDelay: 1000 }, offlineQueue: { maxMessages: 2 } }));
     client.on('connectFail', () => undefined);
     const fails: string[] = [];
-    client.on('sendFail', (event) => fails.push(event.code));
+    client.on('sendFail', (event) => fails.push(`${event.code} ${event.lostMessages} ${event.error?.code ?? '-'}`));
     assert.equal(client.send('1'), null);
     assert.equal(client.send('2'), null);
     assert.equal(client.send('3'), false);
-    assert.deepEqual(fails, ['offlineQueueFull']);
+    assert.deepEqual(fails, [`offlineQueueFull 1 ${ErrorCode.OfflineQueueFull}`]);
     await client.close();
-    assert.deepEqual(fails, ['offlineQueueFull', 'remoteClosed'], 'what was queued is reported lost on close');
+    assert.deepEqual(fails, [`offlineQueueFull 1 ${ErrorCode.OfflineQueueFull}`, 'remoteClosed 2 -'], 'what was queued is reported lost on close');
   });
 
   it('gives up after maxAttempts and rejects connect()', async (t) => {
@@ -75,6 +76,49 @@ describe('Client', () => {
     client.on('connectFail', () => failures++);
     await assert.rejects(client.connect(), { code: ErrorCode.ConnectFailed });
     assert.equal(failures, 3);
+  });
+
+  it('connect() on a closed client, or pending when the client is closed: ERR_CLIENT_CLOSED', async (t) => {
+    const port = await freePort();
+    const client = closeAfter(t, new Client({ transport: 'tcp', host: '127.0.0.1', port, reconnect: { initialDelay: 60_000 } }));
+    client.on('connectFail', () => undefined);
+    const pending = client.connect();
+    await nextEvent(client, 'reconnect'); // refused once, now waiting a minute to retry
+    await client.close();
+    await assert.rejects(pending, { code: ErrorCode.ClientClosed });
+    await assert.rejects(client.connect(), { code: ErrorCode.ClientClosed });
+  });
+
+  it('connectTimeout: an attempt not ready in time fails with ETIMEDOUT (injected clock), its socket closed', async (t) => {
+    // A TCP server that accepts and never says a word: a TLS handshake to it never completes.
+    const accepted: Socket[] = [];
+    let closedByClient = 0;
+    const silent = createNetServer((socket) => {
+      accepted.push(socket);
+      socket.on('error', () => undefined);
+      socket.on('close', () => closedByClient++);
+      socket.resume(); // read (and drop) the ClientHello, so that the client's close is seen
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    t.after(() => {
+      for (const socket of accepted) socket.destroy();
+      silent.close();
+    });
+    const port = (silent.address() as { port: number }).port;
+    const clock = new ManualClock();
+    const client = closeAfter(t, new Client({ transport: 'tls', host: '127.0.0.1', port, clock, connectTimeout: 5000, tls: {} }));
+    const failed = nextEvent<ConnectFailEvent>(client, 'connectFail');
+    let settled = false;
+    const connecting = client.connect().finally(() => (settled = true));
+    connecting.catch(() => undefined);
+    await until(() => accepted.length === 1, 2000, 'the attempt to reach the server');
+    clock.advance(4999);
+    await tick();
+    assert.equal(settled, false, 'still within connectTimeout');
+    clock.advance(1);
+    await assert.rejects(connecting, { code: ErrorCode.ConnectFailed, osCode: 'ETIMEDOUT' });
+    assert.equal((await failed).osCode, 'ETIMEDOUT');
+    await until(() => closedByClient === 1, 2000, 'the abandoned socket to be closed');
   });
 
   it('backoff grows exponentially, is capped, and jitter only shortens it', () => {
