@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { connect as tlsConnect } from 'node:tls';
+import { createPrivateKey } from 'node:crypto';
+import { createSecureContext, connect as tlsConnect } from 'node:tls';
 import { describe, it } from 'node:test';
 import { Client, ErrorCode, HEARTBEAT_DEFAULTS, ManualClock, Server, type CloseEvent, type Connection, type SendFailEvent } from '../../src/index.js';
 import { LineCodec } from '../../src/codec/line-codec.js';
@@ -8,8 +9,8 @@ import { makeTlsMaterial } from '../helpers/tls-material.js';
 import { RawPeer } from '../helpers/raw-peer.js';
 import { tcpServer } from '../helpers/servers.js';
 import { countSocketWrites } from '../helpers/count-writes.js';
+import { closeAfter, stopAfter } from '../helpers/cleanup.js';
 import { nextEvent, tick, until } from '../helpers/wait.js';
-import { stopAfter, closeAfter } from '../helpers/cleanup.js';
 
 async function serverSide(server: Server, count = 1): Promise<Connection> {
   await until(() => server.connectionCount >= count, 2000, 'server-side connection');
@@ -170,6 +171,42 @@ describe('Connection', () => {
     assert.deepEqual(got, Array.from({ length: total }, (_, i) => `m${i}`));
     assert.equal(connection.receivePaused, false);
   });
+
+  it('a peer that resets the connection: close with ERR_CONNECTION, the system error as cause', async (t) => {
+    const { server, port } = await tcpServer({}, t);
+    const peer = new RawPeer({ port }, t);
+    await peer.connected();
+    const connection = await serverSide(server);
+    const closed = nextEvent<CloseEvent>(connection, 'close');
+    peer.socket.resetAndDestroy(); // an RST, as a crashed host or a middlebox sends
+    const close = await closed;
+    assert.equal(close.reason, 'peer');
+    assert.equal(close.error?.code, ErrorCode.ConnectionError);
+    assert.equal((close.error?.cause as NodeJS.ErrnoException).code, 'ECONNRESET');
+  });
+
+  it('TCP_NODELAY is on for every accepted and dialled socket, so a lone message is not held back (Nagle)', async (t) => {
+    // Nagle's delay cannot be provoked deterministically on loopback without timing; what makes a
+    // lone message leave at once is the socket option, read back from Node's socket.
+    const noDelay = (connection: Connection): unknown => {
+      const socket = (connection as unknown as { socket: object }).socket;
+      const symbol = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'kSetNoDelay');
+      assert.ok(symbol, 'Node keeps the TCP_NODELAY setting of a socket under kSetNoDelay');
+      return (socket as Record<symbol, unknown>)[symbol];
+    };
+    const { server, port } = await tcpServer({}, t);
+    const client = closeAfter(t, new Client({ transport: 'tcp', host: '127.0.0.1', port }));
+    const dialled = await client.connect();
+    const accepted = await serverSide(server);
+    assert.equal(noDelay(accepted), true, 'accepted socket');
+    assert.equal(noDelay(dialled), true, 'dialled socket');
+    // And a lone send is written in the turn it was made: one write, no batching timer.
+    const writes = countSocketWrites(accepted);
+    assert.equal(accepted.send('alone'), true);
+    await tick();
+    assert.equal(writes.count, 1);
+    assert.equal(String((await nextEvent<{ message: Buffer }>(dialled, 'message')).message), 'alone');
+  });
 });
 
 describe('TLS connections', () => {
@@ -194,6 +231,39 @@ describe('TLS connections', () => {
     await client.close();
     garbage.socket.destroy();
     await server.stop();
+  });
+
+  it('an encrypted key with its passphrase, or a secureContext of your own, serves TLS; a wrong passphrase is ERR_BAD_TLS_MATERIAL', async (t) => {
+    const encrypted = createPrivateKey(tls.key).export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'open sesame' });
+    const wrong = new Server({ endpoints: [{ transport: 'tls', host: '127.0.0.1', port: 0, tls: { key: encrypted, cert: tls.cert, passphrase: 'wrong' } }] });
+    await assert.rejects(wrong.start(), { code: ErrorCode.BadTlsMaterial });
+    const server = stopAfter(t, new Server({
+      endpoints: [
+        { transport: 'tls', host: '127.0.0.1', port: 0, tls: { key: encrypted, cert: tls.cert, passphrase: 'open sesame' } },
+        { transport: 'tls', host: '127.0.0.1', port: 0, tls: { secureContext: createSecureContext({ key: tls.key, cert: tls.cert }) } },
+      ],
+    }));
+    server.on('message', ({ connection, message }) => connection.send(message));
+    await server.start();
+    for (const address of server.addresses()) {
+      const client = closeAfter(t, new Client({ transport: 'tls', host: '127.0.0.1', port: (address as { port: number }).port, tls: { ca: tls.cert } }));
+      const connection = await client.connect();
+      connection.send(`over ${address.transport}`);
+      assert.equal(String((await nextEvent<{ message: Buffer }>(connection, 'message')).message), `over ${address.transport}`);
+      await client.close();
+    }
+  });
+
+  it('a client certificate whose key is encrypted: the client passphrase unlocks it', async (t) => {
+    const encrypted = createPrivateKey(tls.key).export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'client secret' });
+    const server = stopAfter(t, new Server({ endpoints: [{ transport: 'tls', host: '127.0.0.1', port: 0, tls: { ...tls, ca: tls.cert, requestCert: true } }] }));
+    server.on('message', ({ connection, message }) => connection.send(message));
+    await server.start();
+    const port = (server.addresses()[0] as { port: number }).port;
+    const client = closeAfter(t, new Client({ transport: 'tls', host: '127.0.0.1', port, tls: { ca: tls.cert, cert: tls.cert, key: encrypted, passphrase: 'client secret' } }));
+    const connection = await client.connect();
+    connection.send('unlocked');
+    assert.equal(String((await nextEvent<{ message: Buffer }>(connection, 'message')).message), 'unlocked');
   });
 
   it('requestCert: a client with a trusted certificate is served, one without is refused', async (t) => {

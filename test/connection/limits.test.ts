@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CHUNK_OVERHEAD_BYTES, ErrorCode, type CloseEvent, type Connection, type DecodeFailEvent, type SendFailEvent } from '../../src/index.js';
+import { CHUNK_OVERHEAD_BYTES, ErrorCode, type CloseEvent, type Connection, type DecodeFailEvent, type SendBufferFullEvent, type SendFailEvent } from '../../src/index.js';
 import { DelimiterCodec } from '../../src/codec/delimiter-codec.js';
 import { LengthFieldCodec } from '../../src/codec/length-field-codec.js';
 import type { Codec } from '../../src/codec/codec.js';
@@ -89,6 +89,8 @@ describe('connection limits with real sockets', () => {
     const connection: Connection = [...server.connections()][0]!;
     const events: string[] = [];
     const fails: SendFailEvent[] = [];
+    const fulls: SendBufferFullEvent[] = [];
+    connection.on('sendBufferFull', (event) => fulls.push(event));
     connection.on('sendBufferFull', () => events.push('full'));
     connection.on('sendBufferDrain', () => events.push('drain'));
     connection.on('sendFail', (event) => fails.push(event));
@@ -103,6 +105,10 @@ describe('connection limits with real sockets', () => {
     assert.ok(refused > 0, 'sends are refused once over the limit');
     assert.deepEqual(events, ['full']);
     assert.equal(fails[0]?.code, 'bufferFull');
+    assert.equal(fails[0]?.lostMessages, 1, 'each refusal is one message');
+    // Raised by the send that crossed the limit: what was queued then, socket included, is over it.
+    assert.equal(fulls[0]?.limit, limit);
+    assert.ok(fulls[0]!.queuedBytes > limit && fulls[0]!.queuedBytes <= limit + message.length + 4, `queuedBytes ${fulls[0]!.queuedBytes}`);
     assert.ok(peakQueued <= limit + message.length + 4, `queue bounded: ${peakQueued}`);
     // The peer reads again: the queue drains and sending works again.
     peer.socket.resume();
@@ -124,7 +130,9 @@ describe('connection limits with real sockets', () => {
       connection.send(Buffer.alloc(32 * 1024));
       await new Promise((resolve) => setImmediate(resolve));
     }
-    assert.equal((await closed).reason, 'limit');
+    const close = await closed;
+    assert.equal(close.reason, 'limit');
+    assert.equal(close.error?.code, ErrorCode.SendBufferFull);
     peer.socket.destroy();
     await server.stop();
   });

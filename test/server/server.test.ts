@@ -142,13 +142,16 @@ describe('Server', () => {
     peer.socket.pause();
     await until(() => server.connectionCount === 1, 2000, 'connection');
     const connection = [...server.connections()][0]!;
-    const lost = nextEvent<{ code: string; lostBytes: number }>(server, 'sendFail', 5000);
+    const lost = nextEvent<{ code: string; lostBytes: number; lostMessages: number }>(server, 'sendFail', 5000);
     const big = Buffer.alloc(1024 * 1024);
     for (let i = 0; i < 32; i++) connection.send(big);
     await server.stop(); // resolves: the deadline destroyed the stalled connection
     const failure = await lost;
     assert.equal(failure.code, 'remoteClosed');
     assert.ok(failure.lostBytes > 0);
+    // 32 messages of 1 MiB: what the kernel took is gone, at least the last one was never written.
+    assert.ok(failure.lostMessages >= 1 && failure.lostMessages <= 32, `lostMessages ${failure.lostMessages}`);
+    assert.ok(failure.lostBytes <= 32 * (4 + big.length), `lostBytes ${failure.lostBytes}`);
     peer.socket.destroy();
   });
 
