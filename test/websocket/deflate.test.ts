@@ -84,6 +84,26 @@ describe('permessage-deflate', () => {
     }
   });
 
+  it('clientMaxWindowBits limits the window the client may use, in the negotiated response', async () => {
+    const f = await wsServer({ perMessageDeflate: { clientMaxWindowBits: 10 } });
+    try {
+      const raw = await RawWebSocket.open(f.port, upgradeRequest('/', { 'Sec-WebSocket-Extensions': 'permessage-deflate; client_max_window_bits' }));
+      assert.match(raw.response, /\r\nSec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=10\r\n/);
+      raw.destroy();
+      // A ws client offering 15 bits agrees to 10, and its compressed messages are inflated.
+      const socket = new WebSocket(`ws://127.0.0.1:${f.port}/`, { perMessageDeflate: { threshold: 0, clientMaxWindowBits: 15 } });
+      await new Promise((resolve) => socket.once('open', resolve));
+      assert.match(socket.extensions, /permessage-deflate/);
+      const text = 'windowed '.repeat(5000);
+      socket.send(text);
+      const reply = await new Promise<Buffer>((resolve) => socket.once('message', resolve));
+      assert.equal(reply.toString(), text);
+      socket.close();
+    } finally {
+      await f.stop();
+    }
+  });
+
   it('fails a deflate bomb with 1009 as soon as the inflated size passes the limit, without inflating the rest', async () => {
     const inflated = countInflatedBytes();
     const f = await wsServer({ perMessageDeflate: true, limits: { maxReceiveBufferSize: 1024 * 1024 } });
