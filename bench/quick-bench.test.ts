@@ -7,14 +7,14 @@ import { it } from 'node:test';
 
 // Keeps the benchmark suite from rotting: the short matrix must run end to end against every
 // peer and write a report. No timing is asserted; machines here are shared and noisy.
-// Not part of `npm test` (named .bench.js, which `node --test dist/test/` does not pick up): it
-// takes ~45 s of a ~50 s run and its load generator takes both cores from the tests beside it.
+// Not part of `npm test` (it lives outside test/, which is all `node --test dist/test/` runs): it
+// took ~45 s of a ~50 s run, and its load generator takes both cores from the tests beside it.
 // Run it with `npm run test:bench`.
 it('npm run bench -- --quick runs every server and writes a report', { timeout: 180_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'sb-bench-'));
   try {
     const out = join(dir, 'BENCHMARKS.md');
-    const runner = new URL('../../bench/run.js', import.meta.url).pathname;
+    const runner = new URL('./run.js', import.meta.url).pathname; // dist/bench/run.js
     const result = spawnSync(process.execPath, [runner, '--quick', '--out', out], { encoding: 'utf8', timeout: 170_000 });
     assert.equal(result.status, 0, `bench exited ${result.status}:\n${result.stderr.slice(-2000)}`);
     const report = readFileSync(out, 'utf8');
