@@ -48,6 +48,7 @@ describe('connection limits with real sockets', () => {
     const timer = setInterval(() => {
       for (const connection of server.connections()) peak = Math.max(peak, connection.receiveBufferBytes);
     }, 1);
+    t.after(() => clearInterval(timer)); // a failed wait below must not leave it running
     for (let sent = 0; sent < 20 * 1024 * 1024 && !peer.closed; sent += chunk.length) {
       if (!peer.socket.write(chunk)) await new Promise((resolve) => setTimeout(resolve, 1));
     }
