@@ -15,7 +15,7 @@ type CodeName = keyof typeof ErrorCode;
  * go through a helper that checks the code). Checked against the sources below, so that a renamed
  * or deleted test, or one that no longer checks its code, fails here.
  */
-const RAISED_BY: Record<CodeName, { file: string; test: string; evidence?: string }> = {
+const RAISED_BY: Partial<Record<CodeName, { file: string; test: string; evidence?: string }>> = {
   FrameTooLarge: { file: 'connection/limits.test.ts', test: 'a length field announcing more than maxFrameBytes fails from the header alone; others unaffected' },
   CorruptFrame: { file: 'codec/length-field-codec.test.ts', test: 'signed length: a negative value is a corrupt frame, at every width', evidence: 'corrupt(' },
   InvalidJson: { file: 'websocket/connection.test.ts', test: 'uses a message codec when configured (JSON)' },
@@ -41,6 +41,20 @@ const RAISED_BY: Record<CodeName, { file: string; test: string; evidence?: strin
   ClientClosed: { file: 'client/client.test.ts', test: 'connect() on a closed client, or pending when the client is closed: ERR_CLIENT_CLOSED' },
   WebSocketProtocol: { file: 'websocket/frame-receiver.test.ts', test: 'read_server_frames as a client; refuses masked ones' },
   HandshakeRefused: { file: 'websocket/handshake.test.ts', test: 'runs the handshake hook: accept with context, protocol and headers; refuse with a status; a throw is 500' },
+};
+
+/**
+ * Codes that exist before any test raises them, each with who owes the test. Kept explicit (and
+ * checked both ways below) so that a new code is never silently left untested: the owner removes
+ * its line when the test lands.
+ */
+const NOT_YET_RAISED: Partial<Record<CodeName, string>> = {
+  ClusterUnavailable: 'issue 10 (cluster engines)',
+  ClusterTimeout: 'issue 10 (cluster engines)',
+  ClusterOverloaded: 'issue 10 (cluster engines)',
+  ClusterIncomplete: 'issue 10 (cluster engines)',
+  ClusterRemoteFailed: 'issue 10 (cluster engines)',
+  PeerUnreachable: 'the UDP transport (not built yet)',
 };
 
 /** The source of one test: from its `it(` / `test(` line to the next one (or the end of the file). */
@@ -73,8 +87,9 @@ describe('docs/ERRORS.md', () => {
     const problems: string[] = [];
     for (const name of Object.keys(ErrorCode) as CodeName[]) {
       const entry = RAISED_BY[name];
+      if (entry && NOT_YET_RAISED[name]) problems.push(`${ErrorCode[name]}: raised by a test now, remove it from NOT_YET_RAISED`);
       if (!entry) {
-        problems.push(`${ErrorCode[name]}: no test listed in RAISED_BY`);
+        if (!NOT_YET_RAISED[name]) problems.push(`${ErrorCode[name]}: no test listed in RAISED_BY`);
         continue;
       }
       const body = testBody(entry.file, entry.test);
