@@ -9,6 +9,7 @@ import { makeTlsMaterial } from '../helpers/tls-material.js';
 import { RawPeer } from '../helpers/raw-peer.js';
 import { tcpServer } from '../helpers/servers.js';
 import { countSocketWrites } from '../helpers/count-writes.js';
+import { linkOf } from '../../src/connection/internal.js';
 import { closeAfter, stopAfter } from '../helpers/cleanup.js';
 import { nextEvent, tick, until } from '../helpers/wait.js';
 
@@ -189,7 +190,7 @@ describe('Connection', () => {
     // Nagle's delay cannot be provoked deterministically on loopback without timing; what makes a
     // lone message leave at once is the socket option, read back from Node's socket.
     const noDelay = (connection: Connection): unknown => {
-      const socket = (connection as unknown as { socket: object }).socket;
+      const socket = (connection[linkOf] as unknown as { socket: object }).socket;
       const symbol = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'kSetNoDelay');
       assert.ok(symbol, 'Node keeps the TCP_NODELAY setting of a socket under kSetNoDelay');
       return (socket as Record<symbol, unknown>)[symbol];

@@ -21,7 +21,7 @@ const RAISED_BY: Partial<Record<CodeName, { file: string; test: string; evidence
   InvalidJson: { file: 'websocket/connection.test.ts', test: 'uses a message codec when configured (JSON)' },
   InvalidUtf8: { file: 'codec/line-codec.test.ts', test: 'fails with ERR_INVALID_UTF8, the decoder error as cause', evidence: 'badUtf8(' },
   InvalidMessage: { file: 'websocket/connection.test.ts', test: 'sends a string as a text frame and bytes as a binary frame; refuses other values with sendFail' },
-  InvalidOption: { file: 'websocket/connection.test.ts', test: 'closes with a code and reason of the application: closeWith(4000, ...)' },
+  InvalidOption: { file: 'websocket/connection.test.ts', test: 'closes with a code and reason of the application: websocket.close(4000, ...)' },
   InvalidArgument: { file: 'registry/registry.test.ts', test: 'rejects arguments of the wrong type with ERR_INVALID_ARGUMENT' },
   Unsupported: { file: 'server/server.test.ts', test: 'refuses reusePort on a Node without SO_REUSEPORT instead of ignoring it' },
   AddressInUse: { file: 'server/server.test.ts', test: 'rejects start() on a used address with the address in the error' },

@@ -190,7 +190,7 @@ describe('Client over WebSocket', () => {
     }));
     const connection = await client.connect();
     assert.deepEqual(seen, [{ protocols: ['v1', 'v2'], origin: 'https://app.example', auth: 'Bearer abc', custom: 'yes' }]);
-    assert.equal((connection as unknown as { protocol: string }).protocol, 'v2');
+    assert.equal(connection.websocket?.protocol, 'v2');
     // An origin the server does not allow: refused with 403 before any connection exists.
     const stranger = closeAfter(t, new Client({ transport: 'ws', url: `ws://127.0.0.1:${f.port}/`, origin: 'https://evil.example' }));
     stranger.on('connectFail', () => undefined);
