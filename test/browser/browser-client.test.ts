@@ -12,7 +12,7 @@ import { Client, Server } from '../../src/index.js';
 import { INVALID_MESSAGE_CLOSE_CODE } from '../../src/browser/switchboard-client.js';
 import { until } from '../helpers/wait.js';
 import { stopAfter } from '../helpers/cleanup.js';
-import { createServer as createNetServer, type Socket } from 'node:net';
+import { silentServer } from '../helpers/silent-server.js';
 import { freePort } from '../helpers/servers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -187,20 +187,8 @@ describe('browser client in Chromium', () => {
     await server.start();
     const url = `ws://127.0.0.1:${(server.addresses()[0] as { port: number }).port}/opts`;
     // A TCP server that accepts and never answers the upgrade: only connectTimeout ends the attempt.
-    const stalled: Socket[] = [];
-    let stalledClosed = 0;
-    const blackHole = createNetServer((socket) => {
-      stalled.push(socket);
-      socket.on('error', () => undefined);
-      socket.on('close', () => stalledClosed++);
-      socket.resume();
-    });
-    await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
-    t.after(() => {
-      for (const socket of stalled) socket.destroy();
-      blackHole.close();
-    });
-    const blackHoleUrl = `ws://127.0.0.1:${(blackHole.address() as { port: number }).port}/`;
+    const silent = await silentServer(t);
+    const blackHoleUrl = `ws://127.0.0.1:${silent.port}/`;
     const tab = await browser.newPage();
     t.after(() => tab.close());
     await tab.goto(`${pageOrigin}/`);
@@ -273,7 +261,7 @@ describe('browser client in Chromium', () => {
     assert.deepEqual(result.offlineFails, [['offlineQueueFull', 1]]);
     assert.match(String(result.timeout), /^rejected: /);
     assert.equal(result.timeoutAttempt, 1);
-    await until(() => stalledClosed === 1, 5000, 'the abandoned attempt closed by the browser');
+    await until(() => silent.closed === 1, 5000, 'the abandoned attempt closed by the browser');
     // What the server received, in order: JSON as text, the codec's output, the offline queue.
     assert.deepEqual(received, ['{"list":[1,2],"ok":true}', '"send-bad-json"', 'send-binary', 'out:hi', 'queued 1', 'queued 2']);
     await until(() => closes.includes(INVALID_MESSAGE_CLOSE_CODE), 2000, 'the server to see the client close after decodeFail');

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { createServer as createNetServer, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { Client, ErrorCode, ManualClock, Server, type ConnectFailEvent, type OpenFailEvent } from '../../src/index.js';
 import { Backoff } from '../../src/client/backoff.js';
 import { freePort, tcpServer } from '../helpers/servers.js';
-import { nextEvent, tick, until } from '../helpers/wait.js';
+import { nextEvent, until } from '../helpers/wait.js';
+import { expectConnectTimeout, silentServer } from '../helpers/silent-server.js';
 import { stopAfter, closeAfter } from '../helpers/cleanup.js';
 
 describe('Client', () => {
@@ -90,35 +90,13 @@ describe('Client', () => {
   });
 
   it('connectTimeout: an attempt not ready in time fails with ETIMEDOUT (injected clock), its socket closed', async (t) => {
-    // A TCP server that accepts and never says a word: a TLS handshake to it never completes.
-    const accepted: Socket[] = [];
-    let closedByClient = 0;
-    const silent = createNetServer((socket) => {
-      accepted.push(socket);
-      socket.on('error', () => undefined);
-      socket.on('close', () => closedByClient++);
-      socket.resume(); // read (and drop) the ClientHello, so that the client's close is seen
-    });
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    t.after(() => {
-      for (const socket of accepted) socket.destroy();
-      silent.close();
-    });
-    const port = (silent.address() as { port: number }).port;
+    const silent = await silentServer(t); // a TLS handshake to it never completes
     const clock = new ManualClock();
-    const client = closeAfter(t, new Client({ transport: 'tls', host: '127.0.0.1', port, clock, connectTimeout: 5000, tls: {} }));
+    const client = closeAfter(t, new Client({ transport: 'tls', host: '127.0.0.1', port: silent.port, clock, connectTimeout: 5000, tls: {} }));
     const failed = nextEvent<ConnectFailEvent>(client, 'connectFail');
-    let settled = false;
-    const connecting = client.connect().finally(() => (settled = true));
-    connecting.catch(() => undefined);
-    await until(() => accepted.length === 1, 2000, 'the attempt to reach the server');
-    clock.advance(4999);
-    await tick();
-    assert.equal(settled, false, 'still within connectTimeout');
-    clock.advance(1);
-    await assert.rejects(connecting, { code: ErrorCode.ConnectFailed, osCode: 'ETIMEDOUT' });
+    await expectConnectTimeout(client, clock, 5000, silent);
     assert.equal((await failed).osCode, 'ETIMEDOUT');
-    await until(() => closedByClient === 1, 2000, 'the abandoned socket to be closed');
+    await until(() => silent.closed === 1, 2000, 'the abandoned socket to be closed');
   });
 
   it('backoff grows exponentially, is capped, and jitter only shortens it', () => {

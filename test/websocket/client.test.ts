@@ -7,7 +7,8 @@ import { JsonMessageCodec } from '../../src/codec/message-codec.js';
 import { HandshakeRefusedError } from '../../src/errors.js';
 import { acceptKey } from '../../src/transport/websocket/handshake.js';
 import { makeTlsMaterial } from '../helpers/tls-material.js';
-import { nextEvent, tick, until } from '../helpers/wait.js';
+import { nextEvent, until } from '../helpers/wait.js';
+import { expectConnectTimeout, silentServer } from '../helpers/silent-server.js';
 import { closeAfter, stopAfter } from '../helpers/cleanup.js';
 import { freePort } from '../helpers/servers.js';
 import { wsServer } from './fixtures.js';
@@ -240,29 +241,10 @@ describe('Client over WebSocket', () => {
   });
 
   it('connectTimeout: an upgrade never answered fails with ETIMEDOUT (injected clock)', async (t) => {
-    const accepted: Array<import('node:net').Socket> = [];
-    const silent = createServer((socket) => {
-      accepted.push(socket);
-      socket.on('error', () => undefined);
-      socket.resume();
-    });
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    t.after(() => {
-      for (const socket of accepted) socket.destroy();
-      silent.close();
-    });
+    const silent = await silentServer(t);
     const clock = new ManualClock();
-    const port = (silent.address() as { port: number }).port;
-    const client = closeAfter(t, new Client({ transport: 'ws', url: `ws://127.0.0.1:${port}/`, clock, connectTimeout: 3000 }));
+    const client = closeAfter(t, new Client({ transport: 'ws', url: `ws://127.0.0.1:${silent.port}/`, clock, connectTimeout: 3000 }));
     client.on('connectFail', () => undefined);
-    let settled = false;
-    const connecting = client.connect().finally(() => (settled = true));
-    connecting.catch(() => undefined);
-    await until(() => accepted.length === 1, 2000, 'the upgrade request to arrive');
-    clock.advance(2999);
-    await tick();
-    assert.equal(settled, false, 'still within connectTimeout');
-    clock.advance(1);
-    await assert.rejects(connecting, { code: ErrorCode.ConnectFailed, osCode: 'ETIMEDOUT' });
+    await expectConnectTimeout(client, clock, 3000, silent);
   });
 });
