@@ -142,23 +142,6 @@ describe('WebSocket handshake', () => {
     }
   });
 
-  it('refuses upgrades beyond maxConnectionsPerAddress with 503, with a reject event naming the address', async () => {
-    const f = await wsServer({}, { maxConnectionsPerAddress: 1 });
-    try {
-      const rejects: string[] = [];
-      f.server.on('reject', (event) => rejects.push(`${event.reason} ${event.remoteAddress}`));
-      const first = await RawWebSocket.open(f.port, upgradeRequest('/'));
-      assert.equal(first.status, 101);
-      assert.match(await answer(upgradeRequest('/'), f.port), /^HTTP\/1\.1 503 /);
-      assert.deepEqual(rejects, ['maxConnectionsPerAddress 127.0.0.1']);
-      first.destroy();
-      await until(() => f.server.connectionCount === 0, 1000, 'the first to close');
-      await stillServes(f.port, '/');
-    } finally {
-      await f.stop();
-    }
-  });
-
   it("checks the hook's answer: CR/LF in a header, a status outside 400-599, a protocol the client did not offer", async () => {
     const f = await wsServer({
       handshake: (request) => {
@@ -344,17 +327,22 @@ describe('WebSocket handshake', () => {
     }
   });
 
-  it('refuses upgrades beyond maxConnections with 503', async () => {
-    const f = await wsServer({}, { maxConnections: 1 });
-    try {
-      const first = await RawWebSocket.open(f.port, upgradeRequest('/'));
-      assert.equal(first.status, 101);
-      assert.match(await answer(upgradeRequest('/'), f.port), /^HTTP\/1\.1 503 /);
-      first.destroy();
-      await until(() => f.server.connectionCount === 0, 1000, 'the first to close');
-      await stillServes(f.port, '/');
-    } finally {
-      await f.stop();
+  it('refuses upgrades beyond maxConnections or maxConnectionsPerAddress with 503, with a reject event naming the address', async () => {
+    for (const [limit, reason] of [[{ maxConnections: 1 }, 'maxConnections'], [{ maxConnectionsPerAddress: 1 }, 'maxConnectionsPerAddress']] as const) {
+      const f = await wsServer({}, limit);
+      try {
+        const rejects: string[] = [];
+        f.server.on('reject', (event) => rejects.push(`${event.reason} ${event.remoteAddress}`));
+        const first = await RawWebSocket.open(f.port, upgradeRequest('/'));
+        assert.equal(first.status, 101);
+        assert.match(await answer(upgradeRequest('/'), f.port), /^HTTP\/1\.1 503 /, reason);
+        assert.deepEqual(rejects, [`${reason} 127.0.0.1`]);
+        first.destroy();
+        await until(() => f.server.connectionCount === 0, 1000, 'the first to close');
+        await stillServes(f.port, '/');
+      } finally {
+        await f.stop();
+      }
     }
   });
 
