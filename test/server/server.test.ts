@@ -184,7 +184,7 @@ describe('Server', () => {
     // Leave a stale file behind as a crashed process would: a bound socket nobody listens on.
     await live.stop();
     const { spawnSync } = await import('node:child_process');
-    spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(path)}, () => process.exit(0))`]);
+    spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(path)}, () => process.exit(0))`], { timeout: 30_000 });
     const { lstatSync } = await import('node:fs');
     assert.ok(lstatSync(path).isSocket(), 'a stale socket file is left behind');
     const fresh = echoServer(stopAfter(t, new Server({ endpoints: [{ transport: 'unix', path }] })));
