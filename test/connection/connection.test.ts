@@ -10,7 +10,7 @@ import { RawPeer } from '../helpers/raw-peer.js';
 import { tcpServer } from '../helpers/servers.js';
 import { countSocketWrites } from '../helpers/count-writes.js';
 import { linkOf } from '../../src/connection/internal.js';
-import { closeAfter, stopAfter } from '../helpers/cleanup.js';
+import { closeAfter, stopAfter, type After } from '../helpers/cleanup.js';
 import { nextEvent, tick, until } from '../helpers/wait.js';
 
 async function serverSide(server: Server, count = 1): Promise<Connection> {
@@ -18,12 +18,17 @@ async function serverSide(server: Server, count = 1): Promise<Connection> {
   return [...server.connections()].at(-1)!;
 }
 
+/** A server with one raw peer connected, and the server's side of that connection; all closed after the test. */
+async function acceptedPeer(t: After, options: Parameters<typeof tcpServer>[0] = {}): Promise<{ server: Server; port: number; peer: RawPeer; connection: Connection }> {
+  const { server, port } = await tcpServer(options, t);
+  const peer = new RawPeer({ port }, t);
+  await peer.connected();
+  return { server, port, peer, connection: await serverSide(server) };
+}
+
 describe('Connection', () => {
   it('coalesces a turn of sends into one socket write, and a lone send goes out at once', async (t) => {
-    const { server, port } = await tcpServer({}, t);
-    const peer = new RawPeer({ port }, t);
-    await peer.connected();
-    const connection = await serverSide(server);
+    const { server, peer, connection } = await acceptedPeer(t);
     const writes = countSocketWrites(connection);
     for (let i = 0; i < 100; i++) assert.equal(connection.send(`m${i}`), true);
     await until(() => peer.frames().length === 100, 2000, '100 frames');
@@ -37,10 +42,7 @@ describe('Connection', () => {
   });
 
   it('send() after close returns false with sendFail remoteClosed, never throws', async (t) => {
-    const { server, port } = await tcpServer({}, t);
-    const peer = new RawPeer({ port }, t);
-    await peer.connected();
-    const connection = await serverSide(server);
+    const { server, peer, connection } = await acceptedPeer(t);
     const closed = nextEvent<CloseEvent>(connection, 'close');
     peer.socket.destroy();
     assert.equal((await closed).reason, 'peer');
@@ -53,10 +55,7 @@ describe('Connection', () => {
   });
 
   it('close(final) writes everything queued and the final message, then closes', async (t) => {
-    const { server, port } = await tcpServer({}, t);
-    const peer = new RawPeer({ port }, t);
-    await peer.connected();
-    const connection = await serverSide(server);
+    const { server, peer, connection } = await acceptedPeer(t);
     connection.send('one');
     connection.send('two');
     connection.close('bye');
@@ -152,10 +151,7 @@ describe('Connection', () => {
   });
 
   it('an iterator whose consumer lags pauses reading at 1,024 undelivered messages, resumes as it catches up', async (t) => {
-    const { server, port } = await tcpServer({}, t);
-    const peer = new RawPeer({ port }, t);
-    await peer.connected();
-    const connection = await serverSide(server);
+    const { server, peer, connection } = await acceptedPeer(t);
     const iterator = connection[Symbol.asyncIterator]();
     const total = 2000;
     peer.socket.write(Buffer.concat(Array.from({ length: total }, (_, i) => RawPeer.frame(`m${i}`))));
@@ -174,10 +170,7 @@ describe('Connection', () => {
   });
 
   it('a peer that resets the connection: close with ERR_CONNECTION, the system error as cause', async (t) => {
-    const { server, port } = await tcpServer({}, t);
-    const peer = new RawPeer({ port }, t);
-    await peer.connected();
-    const connection = await serverSide(server);
+    const { server, peer, connection } = await acceptedPeer(t);
     const closed = nextEvent<CloseEvent>(connection, 'close');
     peer.socket.resetAndDestroy(); // an RST, as a crashed host or a middlebox sends
     const close = await closed;
