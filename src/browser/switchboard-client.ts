@@ -21,6 +21,13 @@ type Blob = { readonly size: number; readonly type: string };
 
 const OPEN = 1;
 
+/**
+ * The close code the client sends after `decodeFail`. The protocol's own code for it is 1007, but
+ * a browser's `WebSocket.close()` accepts only 1000 and 3000-4999 (it throws on 1007), so 1007's
+ * meaning is sent in the private range.
+ */
+export const INVALID_MESSAGE_CLOSE_CODE = 4007;
+
 /** Turns messages into WebSocket data and back. */
 export interface BrowserMessageCodec {
   /** A string goes out as a text frame; bytes (ArrayBuffer, a typed array, a Blob) as a binary frame. */
@@ -104,7 +111,7 @@ export interface SwitchboardClientEvents {
   reconnect: { client: SwitchboardClient; attempt: number; delay: number };
   /** A message that will not be sent: offline queue full, client closed, or not encodable. */
   sendFail: { client: SwitchboardClient; code: 'offlineQueueFull' | 'remoteClosed' | 'encodeFailed'; lostMessages: number; error?: Error };
-  /** A received message the codec could not decode; the connection is closed with 1007. */
+  /** A received message the codec could not decode; the connection is then closed with {@link INVALID_MESSAGE_CLOSE_CODE}. */
   decodeFail: { client: SwitchboardClient; error: Error };
 }
 
@@ -279,7 +286,7 @@ export class SwitchboardClient {
         message = this.codec.decode(event.data);
       } catch (error) {
         this.emit('decodeFail', { client: this, error: error as Error });
-        socket.close(1007, 'invalid message');
+        socket.close(INVALID_MESSAGE_CLOSE_CODE, 'invalid message');
         return;
       }
       this.emit('message', { client: this, message });

@@ -1,20 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Client, ErrorCode, Server, type ConnectFailEvent, type OpenFailEvent } from '../../src/index.js';
+import { Client, ErrorCode, ManualClock, Server, type ConnectFailEvent, type OpenFailEvent } from '../../src/index.js';
 import { Backoff } from '../../src/client/backoff.js';
-import { tcpServer } from '../helpers/servers.js';
+import { freePort, tcpServer } from '../helpers/servers.js';
 import { nextEvent, until } from '../helpers/wait.js';
-
-async function freePort(): Promise<number> {
-  const { server, port } = await tcpServer();
-  await server.stop();
-  return port;
-}
+import { expectConnectTimeout, silentServer } from '../helpers/silent-server.js';
+import { stopAfter, closeAfter } from '../helpers/cleanup.js';
 
 describe('Client', () => {
-  it('a closed port: connectFail with ECONNREFUSED, connect() rejects', async () => {
+  it('a closed port: connectFail with ECONNREFUSED, connect() rejects', async (t) => {
     const port = await freePort();
-    const client = new Client({ transport: 'tcp', host: '127.0.0.1', port });
+    const client = closeAfter(t, new Client({ transport: 'tcp', host: '127.0.0.1', port }));
     const failed = nextEvent<ConnectFailEvent>(client, 'connectFail');
     await assert.rejects(client.connect(), { code: ErrorCode.ConnectFailed, osCode: 'ECONNREFUSED' });
     const event = await failed;
@@ -22,23 +18,23 @@ describe('Client', () => {
     assert.equal(event.attempt, 1);
   });
 
-  it('a bad host: openFail; a bad port: openFail at once', async () => {
-    const client = new Client({ transport: 'tcp', host: 'no-such-host.invalid', port: 7000 });
+  it('a bad host: openFail; a bad port: openFail at once', async (t) => {
+    const client = closeAfter(t, new Client({ transport: 'tcp', host: 'no-such-host.invalid', port: 7000 }));
     const failed = nextEvent<OpenFailEvent>(client, 'openFail');
     await assert.rejects(client.connect(), { code: ErrorCode.OpenFailed });
     assert.equal((await failed).error.osCode, 'ENOTFOUND');
-    const badPort = new Client({ transport: 'tcp', host: '127.0.0.1', port: 70000 });
+    const badPort = closeAfter(t, new Client({ transport: 'tcp', host: '127.0.0.1', port: 70000 }));
     await assert.rejects(badPort.connect(), { code: ErrorCode.OpenFailed });
   });
 
-  it('reconnects with backoff after the server restarts, and flushes the offline queue in order', async () => {
-    const { server, port } = await tcpServer();
+  it('reconnects with backoff after the server restarts, and flushes the offline queue in order', async (t) => {
+    const { server, port } = await tcpServer({}, t);
     const received: string[] = [];
     const track = (s: Server): void => {
       s.on('message', ({ message }) => received.push(String(message)));
     };
     track(server);
-    const client = new Client({ transport: 'tcp', host: '127.0.0.1', port, reconnect: { initialDelay: 20, maxDelay: 100 } });
+    const client = closeAfter(t, new Client({ transport: 'tcp', host: '127.0.0.1', port, reconnect: { initialDelay: 20, maxDelay: 100 } }));
     await client.connect();
     client.send('before');
     await until(() => received.length === 1, 2000, 'first message');
@@ -48,7 +44,7 @@ describe('Client', () => {
     assert.equal(client.send('while down 1'), null);
     assert.equal(client.send('while down 2'), null);
     assert.equal(client.queuedWhileOffline, 2);
-    const again = new Server({ endpoints: [{ transport: 'tcp', host: '127.0.0.1', port }] });
+    const again = stopAfter(t, new Server({ endpoints: [{ transport: 'tcp', host: '127.0.0.1', port }] }));
     track(again);
     const reestablished = nextEvent(client, 'establish', 5000);
     await again.start();
@@ -59,27 +55,48 @@ describe('Client', () => {
     await again.stop();
   });
 
-  it('the offline queue is bounded: over it, sendFail offlineQueueFull', async () => {
+  it('the offline queue is bounded: over it, sendFail offlineQueueFull', async (t) => {
     const port = await freePort();
-    const client = new Client({ transport: 'tcp', host: '127.0.0.1', port, reconnect: { initialDelay: 1000 }, offlineQueue: { maxMessages: 2 } });
+    const client = closeAfter(t, new Client({ transport: 'tcp', host: '127.0.0.1', port, reconnect: { initialDelay: 1000 }, offlineQueue: { maxMessages: 2 } }));
     client.on('connectFail', () => undefined);
     const fails: string[] = [];
-    client.on('sendFail', (event) => fails.push(event.code));
+    client.on('sendFail', (event) => fails.push(`${event.code} ${event.lostMessages} ${event.error?.code ?? '-'}`));
     assert.equal(client.send('1'), null);
     assert.equal(client.send('2'), null);
     assert.equal(client.send('3'), false);
-    assert.deepEqual(fails, ['offlineQueueFull']);
+    assert.deepEqual(fails, [`offlineQueueFull 1 ${ErrorCode.OfflineQueueFull}`]);
     await client.close();
-    assert.deepEqual(fails, ['offlineQueueFull', 'remoteClosed'], 'what was queued is reported lost on close');
+    assert.deepEqual(fails, [`offlineQueueFull 1 ${ErrorCode.OfflineQueueFull}`, 'remoteClosed 2 -'], 'what was queued is reported lost on close');
   });
 
-  it('gives up after maxAttempts and rejects connect()', async () => {
+  it('gives up after maxAttempts and rejects connect()', async (t) => {
     const port = await freePort();
-    const client = new Client({ transport: 'tcp', host: '127.0.0.1', port, reconnect: { initialDelay: 1, maxAttempts: 3 } });
+    const client = closeAfter(t, new Client({ transport: 'tcp', host: '127.0.0.1', port, reconnect: { initialDelay: 1, maxAttempts: 3 } }));
     let failures = 0;
     client.on('connectFail', () => failures++);
     await assert.rejects(client.connect(), { code: ErrorCode.ConnectFailed });
     assert.equal(failures, 3);
+  });
+
+  it('connect() on a closed client, or pending when the client is closed: ERR_CLIENT_CLOSED', async (t) => {
+    const port = await freePort();
+    const client = closeAfter(t, new Client({ transport: 'tcp', host: '127.0.0.1', port, reconnect: { initialDelay: 60_000 } }));
+    client.on('connectFail', () => undefined);
+    const pending = client.connect();
+    await nextEvent(client, 'reconnect'); // refused once, now waiting a minute to retry
+    await client.close();
+    await assert.rejects(pending, { code: ErrorCode.ClientClosed });
+    await assert.rejects(client.connect(), { code: ErrorCode.ClientClosed });
+  });
+
+  it('connectTimeout: an attempt not ready in time fails with ETIMEDOUT (injected clock), its socket closed', async (t) => {
+    const silent = await silentServer(t); // a TLS handshake to it never completes
+    const clock = new ManualClock();
+    const client = closeAfter(t, new Client({ transport: 'tls', host: '127.0.0.1', port: silent.port, clock, connectTimeout: 5000, tls: {} }));
+    const failed = nextEvent<ConnectFailEvent>(client, 'connectFail');
+    await expectConnectTimeout(client, clock, 5000, silent);
+    assert.equal((await failed).osCode, 'ETIMEDOUT');
+    await until(() => silent.closed === 1, 2000, 'the abandoned socket to be closed');
   });
 
   it('backoff grows exponentially, is capped, and jitter only shortens it', () => {

@@ -108,7 +108,7 @@ export function assertRoundTrip<M, In>(
  * call either consumes bytes with a message or asks for more (checked by `feed`).
  */
 export function assertFuzzSafe(codec: Codec<unknown>, bytes: fc.Arbitrary<Uint8Array> = fc.uint8Array({ maxLength: 512 })): void {
-  fc.assert(
+  const details = fc.check(
     fc.property(bytes, splits, fc.boolean(), (data, how, end) => {
       try {
         feed(codec, split(Buffer.from(data), how), end);
@@ -117,9 +117,17 @@ export function assertFuzzSafe(codec: Codec<unknown>, bytes: fc.Arbitrary<Uint8A
         throw error;
       }
     }),
-    { numRuns: 2000, interruptAfterTimeLimit: 1000 },
+    // The time limit keeps a slow machine from stalling the run; the minimum below keeps it from
+    // passing on a handful of cases.
+    { numRuns: FUZZ_RUNS, interruptAfterTimeLimit: 20_000 },
   );
+  if (details.failed) throw new Error(fc.defaultReportMessage(details));
+  assert.ok(details.numRuns >= FUZZ_MIN_RUNS, `only ${details.numRuns} fuzz cases ran before the time limit (at least ${FUZZ_MIN_RUNS} required)`);
 }
+
+/** Cases per fuzz property, and the fewest that count as a pass when time runs out first. */
+export const FUZZ_RUNS = 2000;
+export const FUZZ_MIN_RUNS = 1000;
 
 /** Bytes as a hex string: a readable way to compare Buffers and views alike. */
 export const hex = (value: unknown): unknown => (value instanceof Uint8Array ? Buffer.from(value).toString('hex') : value);

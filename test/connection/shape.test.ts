@@ -17,12 +17,11 @@ import { nextEvent, tick, until } from '../helpers/wait.js';
 
 describe('the public Connection', () => {
   it('has the vocabulary of DESIGN.md and none of the internals other layers use', async (t) => {
-    const { server, port } = await tcpServer();
+    const { server, port } = await tcpServer({}, t);
     const established = nextEvent<{ connection: Connection }>(server, 'establish');
     const peer = new RawPeer({ port });
     t.after(async () => {
       peer.socket.destroy();
-      await server.stop();
     });
     const { connection } = await established;
     const internals = ['sendFrame', 'flush', 'establish', 'closeGracefully', 'destroyWith', 'handlerFailed', 'probe', 'acceptHandshake', 'refuseHandshake', 'encoder', 'socket', 'peerCloseCode'];
@@ -40,7 +39,7 @@ describe('the public Connection', () => {
 describe('heartbeat idle event (detect, let the application decide)', () => {
   it('emits idle for a silent connection; preventDefault keeps it, otherwise it closes with reason idle', async (t) => {
     const clock = new ManualClock(Date.now());
-    const { server, port } = await tcpServer({ clock, heartbeat: { timeout: 3000, interval: 1000 } });
+    const { server, port } = await tcpServer({ clock, heartbeat: { timeout: 3000, interval: 1000 } }, t);
     const established = nextEvent<{ connection: Connection }>(server, 'establish');
     const kept = new RawPeer({ port });
     const { connection: keptConnection } = await established;
@@ -49,7 +48,6 @@ describe('heartbeat idle event (detect, let the application decide)', () => {
     t.after(async () => {
       kept.socket.destroy();
       dropped.socket.destroy();
-      await server.stop();
     });
     await until(() => server.connectionCount === 2, 2000, 'two connections');
     const idles: IdleEvent[] = [];
@@ -111,11 +109,10 @@ describe('endpoints are validated when the server is constructed', () => {
 
 describe('one error class per failure', () => {
   it('a receive buffer over its limit closes with a ReceiveBufferFullError', async (t) => {
-    const { server, port } = await tcpServer({ limits: { maxReceiveBufferSize: 1024 } });
+    const { server, port } = await tcpServer({ limits: { maxReceiveBufferSize: 1024 } }, t);
     const peer = new RawPeer({ port });
     t.after(async () => {
       peer.socket.destroy();
-      await server.stop();
     });
     await peer.connected();
     const closed = nextEvent<CloseEvent>(server, 'close');

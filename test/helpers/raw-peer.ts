@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import type { After } from './cleanup.js';
 
 /** A plain socket that records what it receives: the peer in tests that must misbehave. */
 export class RawPeer {
@@ -8,8 +9,11 @@ export class RawPeer {
   error: NodeJS.ErrnoException | undefined;
   private ready: Promise<void>;
 
-  /** `localAddress` picks the source address (127.0.0.2, ...) to look like another host. */
-  constructor(options: { port: number; host?: string; localAddress?: string } | { path: string }) {
+  /**
+   * `localAddress` picks the source address (127.0.0.2, ...) to look like another host. With a
+   * test context `t`, the socket is destroyed after the test however it ends.
+   */
+  constructor(options: { port: number; host?: string; localAddress?: string } | { path: string }, t?: After) {
     this.socket =
       'path' in options
         ? connect(options.path)
@@ -18,6 +22,7 @@ export class RawPeer {
     this.socket.on('error', (error) => (this.error = error));
     this.socket.on('close', () => (this.closed = true));
     this.ready = new Promise((resolve) => this.socket.once('connect', () => resolve()));
+    t?.after(() => this.socket.destroy());
   }
 
   connected(): Promise<void> {

@@ -9,8 +9,8 @@ import { until } from '../helpers/wait.js';
 const activeHandles = (): number => (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles().length;
 
 // RELIABILITY 34, bounded: steady churn must leave nothing behind. Counts, not timings.
-it('churn of hundreds of connections leaves handles, listeners and registry entries flat', async () => {
-  const { server, port } = await tcpServer({ heartbeat: { timeout: 60_000, interval: 10_000 } });
+it('churn of hundreds of connections leaves handles, listeners and registry entries flat', async (t) => {
+  const { server, port } = await tcpServer({ heartbeat: { timeout: 60_000, interval: 10_000 } }, t);
   const registry = new Registry(server);
   server.on('establish', ({ connection }) => {
     void registry.join(connection, ['all', `room-${Number.parseInt(connection.id, 36) % 7}`]);

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { WebSocketServer } from 'ws';
 import { Client, ErrorCode, Server, type SwitchboardError } from '../../src/index.js';
 import { nextEvent } from '../helpers/wait.js';
+import { closeAfter, stopAfter } from '../helpers/cleanup.js';
 import { RawWebSocket, rawExchange, upgradeRequest } from './raw-websocket.js';
 
 /** An application's HTTP server (as Express or Fastify would make), listening on a free port. */
@@ -24,29 +25,29 @@ function httpGet(port: number, path: string): Promise<string> {
 }
 
 describe('WebSocket endpoints attached to an HTTP server', () => {
-  it('serves several paths on one server next to its own routes; unknown paths get 404', async () => {
+  it('serves several paths on one server next to its own routes; unknown paths get 404', async (t) => {
     const { http, port } = await appServer();
-    const server = new Server({
+    const server = stopAfter(t, new Server({
       endpoints: [
         { transport: 'ws', server: http, path: '/chat' },
         { transport: 'ws', server: http, path: '/feed' },
       ],
-    });
+    }));
     server.on('message', ({ connection, message }) => connection.send(`${connection.websocket?.request?.path}:${String(message)}`));
     await server.start();
-    const second = new Server({ endpoints: [{ transport: 'ws', server: http, path: '/admin' }] });
+    const second = stopAfter(t, new Server({ endpoints: [{ transport: 'ws', server: http, path: '/admin' }] }));
     second.on('message', ({ connection }) => connection.send('admin'));
     await second.start();
     try {
       assert.equal(await httpGet(port, '/index.html'), 'page /index.html');
       for (const path of ['/chat', '/feed']) {
-        const client = new Client({ transport: 'ws', url: `ws://127.0.0.1:${port}${path}?x=1` });
+        const client = closeAfter(t, new Client({ transport: 'ws', url: `ws://127.0.0.1:${port}${path}?x=1` }));
         const connection = await client.connect();
         connection.send('hi');
         assert.equal((await nextEvent<{ message: unknown }>(connection, 'message')).message, `${path}:hi`);
         await client.close();
       }
-      const admin = new Client({ transport: 'ws', url: `ws://127.0.0.1:${port}/admin` });
+      const admin = closeAfter(t, new Client({ transport: 'ws', url: `ws://127.0.0.1:${port}/admin` }));
       (await admin.connect()).send('x');
       assert.equal((await nextEvent<{ message: unknown }>(admin, 'message')).message, 'admin');
       await admin.close();
@@ -65,24 +66,24 @@ describe('WebSocket endpoints attached to an HTTP server', () => {
     http.close();
   });
 
-  it('refuses a second endpoint on the same path with ERR_ADDRESS_IN_USE', async () => {
+  it('refuses a second endpoint on the same path with ERR_ADDRESS_IN_USE', async (t) => {
     const { http } = await appServer();
-    const first = new Server({ endpoints: [{ transport: 'ws', server: http, path: '/x' }] });
+    const first = stopAfter(t, new Server({ endpoints: [{ transport: 'ws', server: http, path: '/x' }] }));
     await first.start();
-    const clash = new Server({ endpoints: [{ transport: 'ws', server: http, path: '/x' }] });
+    const clash = stopAfter(t, new Server({ endpoints: [{ transport: 'ws', server: http, path: '/x' }] }));
     await assert.rejects(clash.start(), (error: SwitchboardError) => error.code === ErrorCode.AddressInUse);
     await first.stop();
     http.closeAllConnections();
     http.close();
   });
 
-  it('leaves unknown paths to another upgrade handler on the same server', async () => {
+  it('leaves unknown paths to another upgrade handler on the same server', async (t) => {
     const { http, port } = await appServer();
     const other = new WebSocketServer({ noServer: true });
     http.on('upgrade', (request, socket, head) => {
       if (request.url === '/legacy') other.handleUpgrade(request, socket, head, (ws) => ws.send('legacy'));
     });
-    const server = new Server({ endpoints: [{ transport: 'ws', server: http, path: '/new' }] });
+    const server = stopAfter(t, new Server({ endpoints: [{ transport: 'ws', server: http, path: '/new' }] }));
     await server.start();
     try {
       const legacy = await RawWebSocket.open(port, upgradeRequest('/legacy'));

@@ -182,15 +182,19 @@ describe('a Connection over a WebSocket link', () => {
 
   it('sends 1001 (Going Away) with a final message when the server stops', async () => {
     const f = await wsServer({}, { echo: false });
-    const peer = await RawWebSocket.open(f.port);
-    await connectionOf(f.server);
-    const stopping = f.server.stop({ finalMessage: 'maintenance', timeout: 2000 });
-    assert.equal((await peer.nextFrame()).payload.toString(), 'maintenance');
-    assert.deepEqual(await peer.nextClose(), { code: 1001, reason: 'server stopping' });
-    peer.send(CLOSE, closePayload(1001));
-    await stopping;
-    await peer.whenClosed();
-    assert.deepEqual([f.closes[0]!.reason, f.closes[0]!.code], ['stop', 1001]);
+    try {
+      const peer = await RawWebSocket.open(f.port);
+      await connectionOf(f.server);
+      const stopping = f.server.stop({ finalMessage: 'maintenance', timeout: 2000 });
+      assert.equal((await peer.nextFrame()).payload.toString(), 'maintenance');
+      assert.deepEqual(await peer.nextClose(), { code: 1001, reason: 'server stopping' });
+      peer.send(CLOSE, closePayload(1001));
+      await stopping;
+      await peer.whenClosed();
+      assert.deepEqual([f.closes[0]!.reason, f.closes[0]!.code], ['stop', 1001]);
+    } finally {
+      await f.stop();
+    }
   });
 
   it('heartbeat: pings a quiet peer, a pong keeps it, a silent one is closed (injected clock)', async () => {

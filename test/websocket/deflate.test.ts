@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { constants, deflateRawSync } from 'node:zlib';
+import { createRequire } from 'node:module';
+import { constants, deflateRawSync, type ZlibOptions } from 'node:zlib';
 import { describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { ErrorCode } from '../../src/index.js';
@@ -11,6 +12,28 @@ import { RawWebSocket, upgradeRequest } from './raw-websocket.js';
 function deflated(data: Buffer): Buffer {
   const out = deflateRawSync(data, { finishFlush: constants.Z_SYNC_FLUSH });
   return out.subarray(0, out.length - 4);
+}
+
+/**
+ * Counts the bytes every raw inflater made from now on puts out. The `ws` inflater Switchboard
+ * reuses calls `zlib.createInflateRaw` on the shared `zlib` module, so wrapping it sees them all.
+ */
+function countInflatedBytes(): { readonly bytes: number; restore(): void } {
+  // The CommonJS module object (what `ws` holds), not the read-only ES namespace.
+  const zlib = createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib');
+  const original = zlib.createInflateRaw;
+  // Node defines it read-only but configurable: redefined, then put back.
+  const replace = (value: typeof original): void => void Object.defineProperty(zlib, 'createInflateRaw', { value, configurable: true, enumerable: true, writable: false });
+  const counter = {
+    bytes: 0,
+    restore: () => replace(original),
+  };
+  replace((options?: ZlibOptions) => {
+    const inflater = original(options);
+    inflater.on('data', (chunk: Buffer) => (counter.bytes += chunk.length));
+    return inflater;
+  });
+  return counter;
 }
 
 describe('permessage-deflate', () => {
@@ -61,21 +84,45 @@ describe('permessage-deflate', () => {
     }
   });
 
-  it('fails a deflate bomb with 1009 as soon as the inflated size passes the limit', async () => {
+  it('clientMaxWindowBits limits the window the client may use, in the negotiated response', async () => {
+    const f = await wsServer({ perMessageDeflate: { clientMaxWindowBits: 10 } });
+    try {
+      const raw = await RawWebSocket.open(f.port, upgradeRequest('/', { 'Sec-WebSocket-Extensions': 'permessage-deflate; client_max_window_bits' }));
+      assert.match(raw.response, /\r\nSec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=10\r\n/);
+      raw.destroy();
+      // A ws client offering 15 bits agrees to 10, and its compressed messages are inflated.
+      const socket = new WebSocket(`ws://127.0.0.1:${f.port}/`, { perMessageDeflate: { threshold: 0, clientMaxWindowBits: 15 } });
+      await new Promise((resolve) => socket.once('open', resolve));
+      assert.match(socket.extensions, /permessage-deflate/);
+      const text = 'windowed '.repeat(5000);
+      socket.send(text);
+      const reply = await new Promise<Buffer>((resolve) => socket.once('message', resolve));
+      assert.equal(reply.toString(), text);
+      socket.close();
+    } finally {
+      await f.stop();
+    }
+  });
+
+  it('fails a deflate bomb with 1009 as soon as the inflated size passes the limit, without inflating the rest', async () => {
+    const inflated = countInflatedBytes();
     const f = await wsServer({ perMessageDeflate: true, limits: { maxReceiveBufferSize: 1024 * 1024 } });
     try {
       const peer = await RawWebSocket.open(f.port, upgradeRequest('/', { 'Sec-WebSocket-Extensions': 'permessage-deflate' }));
       assert.match(peer.response, /Sec-WebSocket-Extensions: permessage-deflate/);
       const bomb = deflated(Buffer.alloc(64 * 1024 * 1024)); // 64 MiB of zeros in ~64 KiB
       assert.ok(bomb.length < 100 * 1024);
-      const heapBefore = process.memoryUsage().heapUsed;
       peer.send(0x2, bomb, { rsv: 0x40 });
       assert.equal((await peer.nextClose(5000)).code, 1009);
       await peer.whenClosed();
       await until(() => f.closes.length === 1, 1000, 'close event');
       assert.equal(f.closes[0]!.error?.code, ErrorCode.FrameTooLarge);
-      assert.ok(process.memoryUsage().heapUsed - heapBefore < 32 * 1024 * 1024, 'the bomb was not inflated');
+      // Counted at the inflater's output (Buffer memory, which heapUsed leaves out): it stopped
+      // about the limit (1 MiB, plus what zlib had in flight), not at the bomb's 64 MiB.
+      assert.ok(inflated.bytes > 1024 * 1024, `the inflater ran: ${inflated.bytes} bytes`);
+      assert.ok(inflated.bytes < 4 * 1024 * 1024, `inflated ${inflated.bytes} bytes of a 64 MiB bomb: the rest must not be inflated`);
     } finally {
+      inflated.restore();
       await f.stop();
     }
   });

@@ -1,5 +1,6 @@
 import { Server, type CloseEvent, type ServerOptions } from '../../src/index.js';
 import type { WebSocketEndpoint } from '../../src/transport/websocket/websocket-endpoint.js';
+import { shutdown } from '../helpers/cleanup.js';
 
 export interface WsFixture {
   server: Server;
@@ -8,6 +9,7 @@ export interface WsFixture {
   closes: CloseEvent[];
   /** Messages received, in order. */
   messages: unknown[];
+  /** Shuts the server down without waiting on peers or on a ManualClock (see `shutdown`). */
   stop(): Promise<void>;
 }
 
@@ -34,5 +36,5 @@ export async function wsServer(
   await server.start();
   const address = server.addresses()[0];
   if (!address || address.transport === 'unix') throw new Error('no ws address');
-  return { server, port: address.port, closes, messages, stop: () => server.stop({ timeout: 500 }) };
+  return { server, port: address.port, closes, messages, stop: () => shutdown(server) };
 }

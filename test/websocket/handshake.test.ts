@@ -111,6 +111,76 @@ describe('WebSocket handshake', () => {
     }
   });
 
+  it('refuses an HTTP/1.0 upgrade with 400 (RFC 6455 4.1: HTTP/1.1 or later)', async () => {
+    const response = await answer(upgradeRequest('/ws').replace(' HTTP/1.1\r\n', ' HTTP/1.0\r\n'));
+    assert.match(response, /^HTTP\/1\.1 400 /);
+    assert.match(response, /HTTP\/1\.1 or later$/);
+    await stillServes();
+  });
+
+  it('refuses an Upgrade that is not websocket with 400; without Upgrade or Connection: upgrade it is plain HTTP, 426', async () => {
+    const wrongUpgrade = await answer(upgradeRequest('/ws', { Upgrade: 'h2c' }));
+    assert.match(wrongUpgrade, /^HTTP\/1\.1 400 /);
+    assert.match(wrongUpgrade, /Upgrade header$/);
+    // Node's parser only sees an upgrade with both headers; without one it is a plain request.
+    assert.match(await answer(upgradeRequest('/ws', { Connection: 'keep-alive' })), /^HTTP\/1\.1 426 /);
+    assert.match(await answer(upgradeRequest('/ws', { Upgrade: '' })), /^HTTP\/1\.1 426 /);
+    await stillServes();
+  });
+
+  it('an explicit maxHeaders: one header more is refused with 431, as many pass', async () => {
+    const f = await wsServer({ maxHeaders: 6 });
+    try {
+      // upgradeRequest sends 5 headers.
+      const six = await RawWebSocket.open(f.port, upgradeRequest('/', { 'X-One': '1' }));
+      assert.equal(six.status, 101);
+      six.destroy();
+      assert.match(await answer(upgradeRequest('/', { 'X-One': '1', 'X-Two': '2' }), f.port), /^HTTP\/1\.1 431 /);
+      await stillServes(f.port, '/');
+    } finally {
+      await f.stop();
+    }
+  });
+
+  it("checks the hook's answer: CR/LF in a header, a status outside 400-599, a protocol the client did not offer", async () => {
+    const f = await wsServer({
+      handshake: (request) => {
+        switch (request.query.get('case')) {
+          case 'crlf-accept':
+            return { type: 'accept', headers: { 'X-Split': 'a\r\nSet-Cookie: stolen=1' } };
+          case 'crlf-refuse':
+            return { type: 'refuse', status: 403, headers: { 'X-Split': 'a\r\nSet-Cookie: stolen=1' } };
+          case 'status':
+            return { type: 'refuse', status: 302, reason: 'go elsewhere' };
+          case 'protocol':
+            return { type: 'accept', protocol: 'not-offered' };
+          default:
+            return undefined;
+        }
+      },
+    });
+    try {
+      for (const name of ['crlf-accept', 'crlf-refuse', 'protocol']) {
+        const response = await answer(upgradeRequest(`/?case=${name}`, { 'Sec-WebSocket-Protocol': 'offered' }), f.port);
+        assert.match(response, /^HTTP\/1\.1 500 /, name);
+        assert.doesNotMatch(response, /Set-Cookie/i, `${name}: no header smuggled in`);
+      }
+      // A status that is not an error is never sent as a refusal: it becomes 500.
+      const status = await answer(upgradeRequest('/?case=status'), f.port);
+      assert.match(status, /^HTTP\/1\.1 500 /);
+      await until(() => f.closes.length === 4, 1000, 'four close events');
+      assert.deepEqual(
+        f.closes.map((c) => c.error?.code),
+        [ErrorCode.HandlerFailed, ErrorCode.HandlerFailed, ErrorCode.HandlerFailed, ErrorCode.HandshakeRefused],
+      );
+      const plain = await RawWebSocket.open(f.port, upgradeRequest('/'));
+      assert.equal(plain.status, 101);
+      plain.destroy();
+    } finally {
+      await f.stop();
+    }
+  });
+
   it('chooses the first subprotocol of the endpoint list that the client offers', async () => {
     const f = await wsServer({ protocols: ['v2.chat', 'v1.chat'] });
     try {
@@ -257,17 +327,22 @@ describe('WebSocket handshake', () => {
     }
   });
 
-  it('refuses upgrades beyond maxConnections with 503', async () => {
-    const f = await wsServer({}, { maxConnections: 1 });
-    try {
-      const first = await RawWebSocket.open(f.port, upgradeRequest('/'));
-      assert.equal(first.status, 101);
-      assert.match(await answer(upgradeRequest('/'), f.port), /^HTTP\/1\.1 503 /);
-      first.destroy();
-      await until(() => f.server.connectionCount === 0, 1000, 'the first to close');
-      await stillServes(f.port, '/');
-    } finally {
-      await f.stop();
+  it('refuses upgrades beyond maxConnections or maxConnectionsPerAddress with 503, with a reject event naming the address', async () => {
+    for (const [limit, reason] of [[{ maxConnections: 1 }, 'maxConnections'], [{ maxConnectionsPerAddress: 1 }, 'maxConnectionsPerAddress']] as const) {
+      const f = await wsServer({}, limit);
+      try {
+        const rejects: string[] = [];
+        f.server.on('reject', (event) => rejects.push(`${event.reason} ${event.remoteAddress}`));
+        const first = await RawWebSocket.open(f.port, upgradeRequest('/'));
+        assert.equal(first.status, 101);
+        assert.match(await answer(upgradeRequest('/'), f.port), /^HTTP\/1\.1 503 /, reason);
+        assert.deepEqual(rejects, [`${reason} 127.0.0.1`]);
+        first.destroy();
+        await until(() => f.server.connectionCount === 0, 1000, 'the first to close');
+        await stillServes(f.port, '/');
+      } finally {
+        await f.stop();
+      }
     }
   });
 

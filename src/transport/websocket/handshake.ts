@@ -40,6 +40,10 @@ export function checkUpgrade(request: IncomingMessage, options: UpgradeCheckOpti
     return { status: 431, reason: `more than ${options.maxHeaders} request headers` };
   }
   if (request.method !== 'GET') return { status: 405, reason: 'a WebSocket handshake is a GET request', headers: { Allow: 'GET' } };
+  // RFC 6455 §4.1 and §4.2.1: HTTP/1.1 or later (Node's parser hands HTTP/1.0 upgrades on too).
+  if (request.httpVersionMajor < 1 || (request.httpVersionMajor === 1 && request.httpVersionMinor < 1)) {
+    return { status: 400, reason: 'a WebSocket handshake needs HTTP/1.1 or later' };
+  }
   if (!hasToken(headers.upgrade, 'websocket')) return { status: 400, reason: 'missing or invalid Upgrade header' };
   if (!hasToken(headers.connection, 'upgrade')) return { status: 400, reason: 'missing or invalid Connection header' };
   const version = headers['sec-websocket-version'];
