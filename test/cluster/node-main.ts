@@ -12,6 +12,10 @@ interface Config {
   maxPendingCommands?: number;
 }
 
+// The test runner runs every file under dist/test: without the IPC channel of node-process.ts
+// this is not a node of any test, so there is nothing to do.
+if (!process.send) process.exit(0);
+
 const config = JSON.parse(process.argv[2] ?? '{}') as Config;
 let engine: RedisEngine | undefined;
 const server = new Server({ nodeId: config.nodeId, endpoints: [{ transport: 'tcp', host: '127.0.0.1', port: 0 }] });
