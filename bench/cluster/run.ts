@@ -108,16 +108,18 @@ class Cell {
   ) {}
 
   /** What a client does with a text frame. */
-  readonly onText = (text: string, peer: WsPeer): void => {
-    let body = text;
+  readonly onText = (data: Buffer, start: number, end: number, peer: WsPeer): void => {
+    // Read in place, no string per frame: the client must cost as little as it can, and the same
+    // for both systems.
+    let at = start;
     if (this.system === 'socket.io') {
-      if (text === '2') return peer.send('3'); // Engine.IO ping
-      if (!text.startsWith('42["bcast","')) return;
-      body = text.slice(12);
+      if (end - start === 1 && data[start] === 0x32) return peer.send('3'); // Engine.IO ping
+      if (data[start] !== 0x34 || data[start + 1] !== 0x32) return; // 42["bcast","...
+      at = start + 12;
     }
-    if (body.charCodeAt(0) !== 0x42) return;
-    const bar = body.indexOf('|', 2);
-    const seq = Number(body.slice(2, bar));
+    if (data[at] !== 0x42) return;
+    let seq = 0;
+    for (at += 2; at < end && data[at] !== 0x7c; at++) seq = seq * 10 + data[at]! - 48;
     const entry = this.remaining.get(seq);
     if (!entry) return;
     if (this.measuring) {
@@ -162,10 +164,10 @@ async function connectClients(cell: Cell, port: number, count: number): Promise<
       joined.push(new Promise((resolve) => (resolveJoin = resolve)));
       // socket.io: the Engine.IO open packet, then connect to namespace '/' and wait for its ack.
       const onText = cell.system === 'socket.io'
-        ? (text: string, peer: WsPeer): void => {
-            if (text.startsWith('0{')) peer.send('40');
-            else if (text.startsWith('40')) resolveJoin();
-            else cell.onText(text, peer);
+        ? (data: Buffer, start: number, end: number, peer: WsPeer): void => {
+            if (data[start] === 0x30 && data[start + 1] === 0x7b) peer.send('40'); // 0{ : open
+            else if (data[start] === 0x34 && data[start + 1] === 0x30) resolveJoin(); // 40 : connected
+            else cell.onText(data, start, end, peer);
           }
         : cell.onText;
       const peer = new WsPeer(port, path, onText);

@@ -15,7 +15,7 @@ export class WsPeer {
   constructor(
     port: number,
     path: string,
-    private readonly onText: (text: string, peer: WsPeer) => void,
+    private readonly onText: (data: Buffer, start: number, end: number, peer: WsPeer) => void,
   ) {
     this.socket = connect({ port, host: '127.0.0.1' });
     this.socket.setNoDelay(true);
@@ -91,7 +91,7 @@ export class WsPeer {
         start = at + 10;
       }
       if (data.length < start + length) break;
-      if (opcode === 0x1) this.onText(data.toString('latin1', start, start + length), this);
+      if (opcode === 0x1) this.onText(data, start, start + length, this);
       at = start + length;
     }
     if (at < data.length) this.rest = data.subarray(at);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { redisAdapter, redisEngine, ErrorCode, type SwitchboardError } from '../../src/index.js';
+import { LengthFieldCodec, redisAdapter, redisEngine, ErrorCode, type SwitchboardError } from '../../src/index.js';
+import { Node } from './cluster-fixture.js';
 import { clusterConformance } from './conformance.js';
 import { REDIS_URL, testPrefix } from './redis-url.js';
 
@@ -30,3 +31,53 @@ describe('cluster over Redis (nodes in one process, the real Redis server)', asy
     }
   });
 });
+
+describe('Redis engine: atomic changes and encoding once per node', () => {
+  it('a flag move is atomic: another node never sees the connection on both flags or on neither', async (t) => {
+    const adapter = redisAdapter({ url: REDIS_URL, prefix: testPrefix() });
+    const a = await Node.start(adapter);
+    const b = await Node.start(adapter);
+    t.after(async () => {
+      await a.stop();
+      await b.stop();
+    });
+    const [connection] = await a.connect(1);
+    await a.registry.bind(connection!, 'x');
+    let moving = true;
+    const mover = (async () => {
+      for (let i = 0; moving; i++) await a.registry.bind(connection!, i % 2 === 0 ? 'y' : 'x');
+    })();
+    const seen = new Set<number>();
+    for (let i = 0; i < 300; i++) {
+      seen.add(await b.registry.flagCount(['x', 'y']));
+      seen.add((await b.registry.flagConnections(['x', 'y'])).length);
+    }
+    moving = false;
+    await mover;
+    assert.deepEqual([...seen], [1]);
+  });
+
+  it('encodes a push once per encoder on each node, however many targets it has there', async (t) => {
+    const adapter = redisAdapter({ url: REDIS_URL, prefix: testPrefix() });
+    const codecs = [new CountingCodec(), new CountingCodec()];
+    const a = await Node.start(adapter, undefined, codecs[0]);
+    const b = await Node.start(adapter, undefined, codecs[1]);
+    t.after(async () => {
+      await a.stop();
+      await b.stop();
+    });
+    await a.connect(3);
+    await b.connect(4);
+    assert.equal(await a.registry.sendToAll('once'), 7);
+    assert.deepEqual(codecs.map((codec) => codec.encodes), [1, 1]);
+  });
+});
+
+/** The default length-field framing, counting how many times it encodes. */
+class CountingCodec extends LengthFieldCodec {
+  encodes = 0;
+  override encode(message: Buffer | Uint8Array | string): Buffer {
+    this.encodes++;
+    return super.encode(message);
+  }
+}
