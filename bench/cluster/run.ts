@@ -5,7 +5,7 @@
 // connectionCount latency on a node holding 10,000 connections, and the time from SIGKILL of a
 // node to exact answers on a survivor (default lease), over --kills kills.
 //
-//   npm run bench:cluster                      # everything, about 3 minutes
+//   npm run bench:cluster                      # everything, about 3 to 4 minutes
 //   node dist/bench/cluster/run.js --sizes 1000 --kills 5 --seconds 3
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { connect, createServer } from 'node:net';
@@ -19,7 +19,8 @@ function arg(name: string, fallback: string): string {
 }
 const SIZES = arg('sizes', '1000,10000').split(',').map(Number);
 const KILLS = Number(arg('kills', '20'));
-const SECONDS = Number(arg('seconds', '5'));
+const SECONDS = Number(arg('seconds', '4'));
+const ATTEMPTS = Number(arg('attempts', '2'));
 const WINDOW = Number(arg('window', '8'));
 const SYSTEMS = arg('systems', 'switchboard,switchboard-ff,socket.io').split(',');
 
@@ -99,6 +100,8 @@ class Cell {
   private seq = 0;
   delivered = 0;
   measuring = false;
+  /** Set once measured: no more broadcasts, so that what is measured next runs on a quiet node. */
+  stopped = false;
   latencies: number[] = [];
   lost = 0;
 
@@ -133,6 +136,7 @@ class Cell {
   };
 
   sendOne(): void {
+    if (this.stopped) return;
     const seq = ++this.seq;
     const sentAt = performance.now();
     this.remaining.set(seq, { left: this.size, sentAt });
@@ -184,7 +188,7 @@ function percentile(sorted: number[], p: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 }
 
-async function broadcastCell(system: string, size: number, redisUrl: string): Promise<Record<string, number | string>> {
+async function broadcastCell(system: string, size: number, redisUrl: string, askLatency: boolean): Promise<Record<string, number | string>> {
   const prefix = `bench:${system}:${size}:${Date.now()}:`;
   const a = await startNode(system, redisUrl, prefix, `bench${size}a`);
   const b = await startNode(system, redisUrl, prefix, `bench${size}b`);
@@ -194,6 +198,7 @@ async function broadcastCell(system: string, size: number, redisUrl: string): Pr
     await connectClients(cell, b.port, size / 2);
     // Let presence writes and joins settle before measuring.
     await sleep(1000);
+    cell.stopped = false;
     const reaper = setInterval(() => cell.reap(), 500);
     for (let i = 0; i < WINDOW; i++) cell.sendOne();
     await sleep(1000); // warm-up
@@ -201,13 +206,14 @@ async function broadcastCell(system: string, size: number, redisUrl: string): Pr
     const t0 = performance.now();
     await sleep(SECONDS * 1000);
     cell.measuring = false;
+    cell.stopped = true;
     const elapsed = (performance.now() - t0) / 1000;
     clearInterval(reaper);
     const latencies = cell.latencies.sort((x, y) => x - y);
     let failed = 0;
     if (system !== 'socket.io') failed = (await ask<{ failed: number }>(a, { failed: true })).failed + (await ask<{ failed: number }>(b, { failed: true })).failed;
     let presence: Record<string, number> = {};
-    if (system === 'switchboard' && size === Math.max(...SIZES)) {
+    if (askLatency && system === 'switchboard' && size === Math.max(...SIZES)) {
       const answer = await ask<{ flagExists: { p50: number; p99: number }; connectionCount: { p50: number; p99: number } }>(a, { latency: 2000 });
       presence = { flagExistsP50us: answer.flagExists.p50, flagExistsP99us: answer.flagExists.p99, connectionCountP50us: answer.connectionCount.p50, connectionCountP99us: answer.connectionCount.p99 };
     }
@@ -260,19 +266,27 @@ async function killCell(redisUrl: string): Promise<Record<string, number>> {
 
 const redis = await startRedis();
 try {
-  const rows: Array<Record<string, number | string>> = [];
-  for (const size of SIZES) {
-    for (const system of SYSTEMS) {
-      const row = await broadcastCell(system, size, redis.url);
-      rows.push(row);
-      process.stdout.write(`${JSON.stringify(row)}\n`);
+  // Best of --attempts per cell, the attempts interleaved (every system once, then again) so
+  // that the noise of a shared machine falls on every system alike.
+  const best = new Map<string, Record<string, number | string>>();
+  let presence: Record<string, number | string> | undefined;
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    for (const size of SIZES) {
+      for (const system of SYSTEMS) {
+        const row = await broadcastCell(system, size, redis.url, attempt === ATTEMPTS - 1);
+        process.stdout.write(`${JSON.stringify(row)}\n`);
+        if (row['flagExistsP50us'] !== undefined) presence = row;
+        const key = `${system}/${size}`;
+        const kept = best.get(key);
+        if (!kept || Number(row['deliveriesPerSecond']) > Number(kept['deliveriesPerSecond'])) best.set(key, row);
+      }
     }
   }
+  const rows = [...best.values()];
   process.stdout.write('\n| system | connections | deliveries/s | p50 ms | p99 ms | lost | failed pushes |\n|---|---|---|---|---|---|---|\n');
   for (const r of rows) {
     process.stdout.write(`| ${r['system']} | ${r['size']} | ${r['deliveriesPerSecond']} | ${Number(r['p50ms']).toFixed(1)} | ${Number(r['p99ms']).toFixed(1)} | ${r['lost']} | ${r['failedPushes']} |\n`);
   }
-  const presence = rows.find((r) => r['flagExistsP50us'] !== undefined);
   if (presence) {
     process.stdout.write(`\nflagExists p50 ${Number(presence['flagExistsP50us']).toFixed(0)} µs, p99 ${Number(presence['flagExistsP99us']).toFixed(0)} µs; connectionCount p50 ${Number(presence['connectionCountP50us']).toFixed(0)} µs, p99 ${Number(presence['connectionCountP99us']).toFixed(0)} µs (node holding ${presence['size']} / 2 of ${presence['size']} connections, 500 users)\n`);
   }

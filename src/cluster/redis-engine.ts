@@ -320,7 +320,9 @@ export class RedisEngine extends TypedEmitter<ClusterEngineEvents> implements Cl
     const node = this.node;
     // Before the first registration, the snapshot it takes will hold this change.
     if (!node || this.epoch === undefined) return;
-    if (this.rebuilding) await this.rebuilding.catch(() => {});
+    // No waiting for a rebuild in flight: the new epoch is set when it starts, and this write is
+    // sent after it on the same connection, so Redis applies them in order (and a question asked
+    // after this write is answered after it too).
     // An earlier change did not reach Redis: registering the whole node again carries it, and this one.
     if (this.needsRebuild) return this.rebuild('failed-write');
     const epoch = this.epoch;
@@ -392,6 +394,7 @@ export class RedisEngine extends TypedEmitter<ClusterEngineEvents> implements Cl
   }
 
   private fence(now: number): void {
+    if (this.fenced) return;
     this.fenced = true;
     this.emit('status', { type: 'fenced', engine: 'redis', sinceRenewalMs: now - this.lastRenewal });
   }
