@@ -8,8 +8,9 @@
 //   npm run bench:cluster                      # everything, about 3 to 4 minutes
 //   node dist/bench/cluster/run.js --sizes 1000 --kills 5 --seconds 3
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { freePort } from '../harness/ports.js';
 import { WsPeer } from './ws-peer.js';
 
 const argv = process.argv.slice(2);
@@ -25,15 +26,6 @@ const WINDOW = Number(arg('window', '8'));
 const SYSTEMS = arg('systems', 'switchboard,switchboard-ff,socket.io').split(',');
 
 const here = new URL('.', import.meta.url);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
