@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ErrorCode, Registry, Server, redisAdapter, type SwitchboardError } from '../../src/index.js';
+import { until } from '../helpers/wait.js';
 import { NodeProcess, eventually, type CallError } from './node-process.js';
 import { RedisServer } from './redis-server.js';
 import { testPrefix } from './redis-url.js';
@@ -111,6 +113,12 @@ describe('Redis engine faults (real processes, a redis-server of our own)', { ti
     await eventually(async () => b.frames()[0]!.length > 0, 10_000, 'broadcasts to reach the other node');
     await redis.stop();
     const localBefore = a.frames()[0]!.length;
+    // Questions need the cluster: they fail at once with a code, never answer with less.
+    await eventually(async () => {
+      const error = await a.call('connectionCount').then(() => undefined, (e: CallError) => e);
+      return error?.code === 'ERR_CLUSTER_UNAVAILABLE';
+    }, 10_000, 'a question to fail with ERR_CLUSTER_UNAVAILABLE while Redis is down');
+    await assert.rejects(b.call('flagExists', 'nobody'), (e: CallError) => e.code === 'ERR_CLUSTER_UNAVAILABLE');
     await new Promise((r) => setTimeout(r, 5000));
     const localDuring = a.frames()[0]!.length;
     const bDuring = b.frames()[0]!.length;
@@ -134,6 +142,28 @@ describe('Redis engine faults (real processes, a redis-server of our own)', { ti
     for (const node of nodes) assert.equal(await node.call('connectionCount'), 4);
     assert.equal(await a.call('sendToAll', 'after-restart'), 4);
     await eventually(async () => b.frames().every((frames) => frames.includes('after-restart')), 10_000, 'the push after the restart');
+  });
+
+  it('a node started while Redis is away: ready() rejects with a code, and it joins once Redis answers', async (t) => {
+    const redis = await RedisServer.reserve();
+    const prefix = testPrefix();
+    const adapter = redisAdapter({ url: redis.url, prefix, joinTimeout: 300 });
+    const server = new Server({ nodeId: `late${process.pid}`, endpoints: [{ transport: 'tcp', host: '127.0.0.1', port: 0 }] });
+    const registry = new Registry(server, { adapter });
+    const statuses: string[] = [];
+    registry.on('cluster', (status) => statuses.push(status.type));
+    t.after(async () => {
+      await server.stop({ timeout: 1000 });
+      await registry.dispose();
+      await redis.stop();
+    });
+    await server.start();
+    await assert.rejects(registry.ready(), (e: SwitchboardError) => e.code === ErrorCode.ClusterUnavailable);
+    await assert.rejects(registry.connectionCount(), (e: SwitchboardError) => e.code === ErrorCode.ClusterUnavailable);
+    await redis.restart();
+    await until(() => statuses.includes('rebuilt'), 30_000, 'the node to join');
+    assert.equal(await registry.connectionCount(), 0);
+    assert.deepEqual(await redis.command('SMEMBERS', `${prefix}nodes`), [server.nodeId]);
   });
 
   it('CLIENT KILL TYPE pubsub: the lost subscriber is detected, re-made and checked, and the gap reported', async (t) => {

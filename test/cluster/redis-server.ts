@@ -16,6 +16,11 @@ export class RedisServer {
     return server;
   }
 
+  /** A port for a server not started yet (`restart()` starts it): Redis away at first. */
+  static async reserve(): Promise<RedisServer> {
+    return new RedisServer(await freePort());
+  }
+
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
