@@ -8,6 +8,7 @@
 //   npm run bench:cluster                      # everything, about 3 to 4 minutes
 //   node dist/bench/cluster/run.js --sizes 1000 --kills 5 --seconds 3
 import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { freePort } from '../harness/ports.js';
@@ -26,6 +27,17 @@ const WINDOW = Number(arg('window', '8'));
 const SYSTEMS = arg('systems', 'switchboard,switchboard-ff,socket.io').split(',');
 
 const here = new URL('.', import.meta.url);
+
+/** CPU seconds a process has used (user + system), from /proc: what the servers cost, whatever the noise. */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -180,7 +192,7 @@ function percentile(sorted: number[], p: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 }
 
-async function broadcastCell(system: string, size: number, redisUrl: string, askLatency: boolean): Promise<Record<string, number | string>> {
+async function broadcastCell(system: string, size: number, redisUrl: string, redisPid: number | undefined, askLatency: boolean): Promise<Record<string, number | string>> {
   const prefix = `bench:${system}:${size}:${Date.now()}:`;
   const a = await startNode(system, redisUrl, prefix, `bench${size}a`);
   const b = await startNode(system, redisUrl, prefix, `bench${size}b`);
@@ -194,11 +206,16 @@ async function broadcastCell(system: string, size: number, redisUrl: string, ask
     const reaper = setInterval(() => cell.reap(), 500);
     for (let i = 0; i < WINDOW; i++) cell.sendOne();
     await sleep(1000); // warm-up
+    const pids = [a.child.pid, b.child.pid, redisPid];
+    const cpu0 = pids.map(cpuSeconds);
+    const client0 = process.cpuUsage();
     cell.measuring = true;
     const t0 = performance.now();
     await sleep(SECONDS * 1000);
     cell.measuring = false;
     cell.stopped = true;
+    const cpu = pids.map((pid, i) => cpuSeconds(pid) - cpu0[i]!);
+    const clientCpu = process.cpuUsage(client0);
     const elapsed = (performance.now() - t0) / 1000;
     clearInterval(reaper);
     const latencies = cell.latencies.sort((x, y) => x - y);
@@ -217,6 +234,12 @@ async function broadcastCell(system: string, size: number, redisUrl: string, ask
       p99ms: percentile(latencies, 0.99),
       lost: cell.lost,
       failedPushes: failed,
+      // Server-side CPU per delivery (both nodes and Redis): the figure the machine's noise moves least.
+      serverCpuUsPerDelivery: cell.delivered === 0 ? NaN : ((cpu[0]! + cpu[1]! + cpu[2]!) * 1e6) / cell.delivered,
+      cpuNodeA: cpu[0]!,
+      cpuNodeB: cpu[1]!,
+      cpuRedis: cpu[2]!,
+      cpuClient: (clientCpu.user + clientCpu.system) / 1e6,
       ...presence,
     };
   } finally {
@@ -265,7 +288,7 @@ try {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     for (const size of SIZES) {
       for (const system of SYSTEMS) {
-        const row = await broadcastCell(system, size, redis.url, attempt === ATTEMPTS - 1);
+        const row = await broadcastCell(system, size, redis.url, redis.child.pid, attempt === ATTEMPTS - 1);
         process.stdout.write(`${JSON.stringify(row)}\n`);
         if (row['flagExistsP50us'] !== undefined) presence = row;
         const key = `${system}/${size}`;
@@ -275,9 +298,9 @@ try {
     }
   }
   const rows = [...best.values()];
-  process.stdout.write('\n| system | connections | deliveries/s | p50 ms | p99 ms | lost | failed pushes |\n|---|---|---|---|---|---|---|\n');
+  process.stdout.write('\n| system | connections | deliveries/s | p50 ms | p99 ms | server CPU µs/delivery | lost | failed pushes |\n|---|---|---|---|---|---|---|---|\n');
   for (const r of rows) {
-    process.stdout.write(`| ${r['system']} | ${r['size']} | ${r['deliveriesPerSecond']} | ${Number(r['p50ms']).toFixed(1)} | ${Number(r['p99ms']).toFixed(1)} | ${r['lost']} | ${r['failedPushes']} |\n`);
+    process.stdout.write(`| ${r['system']} | ${r['size']} | ${r['deliveriesPerSecond']} | ${Number(r['p50ms']).toFixed(1)} | ${Number(r['p99ms']).toFixed(1)} | ${Number(r['serverCpuUsPerDelivery']).toFixed(2)} | ${r['lost']} | ${r['failedPushes']} |\n`);
   }
   if (presence) {
     process.stdout.write(`\nflagExists p50 ${Number(presence['flagExistsP50us']).toFixed(0)} µs, p99 ${Number(presence['flagExistsP99us']).toFixed(0)} µs; connectionCount p50 ${Number(presence['connectionCountP50us']).toFixed(0)} µs, p99 ${Number(presence['connectionCountP99us']).toFixed(0)} µs (node holding ${presence['size']} / 2 of ${presence['size']} connections, 500 users)\n`);
