@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ErrorCode, Registry, Server, redisAdapter, type SwitchboardError } from '../../src/index.js';
+import { RawPeer } from '../helpers/raw-peer.js';
 import { until } from '../helpers/wait.js';
 import { NodeProcess, eventually, type CallError } from './node-process.js';
 import { RedisServer } from './redis-server.js';
@@ -152,7 +153,11 @@ describe('Redis engine faults (real processes, a redis-server of our own)', { ti
     const registry = new Registry(server, { adapter });
     const statuses: string[] = [];
     registry.on('cluster', (status) => statuses.push(status.type));
+    let registered = 0;
+    registry.on('register', () => registered++);
+    let peer: RawPeer | undefined;
     t.after(async () => {
+      peer?.socket.destroy();
       await server.stop({ timeout: 1000 });
       await registry.dispose();
       await redis.stop();
@@ -160,9 +165,13 @@ describe('Redis engine faults (real processes, a redis-server of our own)', { ti
     await server.start();
     await assert.rejects(registry.ready(), (e: SwitchboardError) => e.code === ErrorCode.ClusterUnavailable);
     await assert.rejects(registry.connectionCount(), (e: SwitchboardError) => e.code === ErrorCode.ClusterUnavailable);
+    // Local work goes on meanwhile: a connection comes and is served.
+    peer = new RawPeer({ port: (server.addresses()[0] as { port: number }).port });
+    await until(() => registered === 1, 10_000, 'the connection to register locally');
     await redis.restart();
     await until(() => statuses.includes('rebuilt'), 30_000, 'the node to join');
-    assert.equal(await registry.connectionCount(), 0);
+    // ...and it is in the presence the node registered once Redis answered.
+    assert.equal(await registry.connectionCount(), 1);
     assert.deepEqual(await redis.command('SMEMBERS', `${prefix}nodes`), [server.nodeId]);
   });
 
