@@ -53,6 +53,7 @@ export class ClusterAdapter implements RegistryAdapter {
   private readonly options: Required<ClusterOptions>;
   private readonly started: Promise<void>;
   private disposed = false;
+  private joined = false;
 
   constructor(
     init: AdapterInit,
@@ -62,7 +63,10 @@ export class ClusterAdapter implements RegistryAdapter {
     this.options = clusterOptions(options);
     this.local = new LocalAdapter(init);
     this.nodeId = init.nodeId;
-    engine.on('status', init.onStatus);
+    engine.on('status', (status) => {
+      if (status.type === 'rebuilt') this.joined = true;
+      init.onStatus(status);
+    });
     const node: ClusterNode = {
       nodeId: init.nodeId,
       onRequest: (from, body) => this.onRequest(from, body),
@@ -75,7 +79,8 @@ export class ClusterAdapter implements RegistryAdapter {
   }
 
   ready(): Promise<void> {
-    return this.started;
+    // A start that timed out rejected, but the engine kept trying: once it has joined, ready.
+    return this.joined ? Promise.resolve() : this.started;
   }
 
   async dispose(): Promise<void> {

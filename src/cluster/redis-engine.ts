@@ -474,6 +474,7 @@ export class RedisEngine extends TypedEmitter<ClusterEngineEvents> implements Cl
         this.probes.delete(id);
         reject(new ClusterError(ErrorCode.ClusterTimeout, 'subscription probe did not come back'));
       }, this.options.commandTimeout * 2);
+      timer.unref?.();
       this.probes.set(id, () => {
         this.options.clock.clear(timer);
         this.probes.delete(id);

@@ -172,6 +172,7 @@ describe('Redis engine faults (real processes, a redis-server of our own)', { ti
     await until(() => statuses.includes('rebuilt'), 30_000, 'the node to join');
     // ...and it is in the presence the node registered once Redis answered.
     assert.equal(await registry.connectionCount(), 1);
+    await registry.ready();
     assert.deepEqual(await redis.command('SMEMBERS', `${prefix}nodes`), [server.nodeId]);
   });
 
