@@ -72,7 +72,8 @@ describe('Redis engine faults (real processes, a redis-server of our own)', { ti
   });
 
   it('SIGSTOP longer than the lease, then SIGCONT: the others answer without it, then it re-registers its live connections', async (t) => {
-    const { redis, nodes, prefix } = await setup(t, 2);
+    // The default lease: long enough that the first push surely starts while b still holds it.
+    const { redis, nodes, prefix } = await setup(t, 2, { lease: 3000 });
     const [a, b] = nodes as [NodeProcess, NodeProcess];
     await a.connect(1);
     await b.connect(2);
