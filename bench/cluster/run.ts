@@ -6,7 +6,8 @@
 // node to exact answers on a survivor (default lease), over --kills kills.
 //
 //   npm run bench:cluster                      # everything, about 3 to 4 minutes
-//   node dist/bench/cluster/run.js --sizes 1000 --kills 5 --seconds 3
+//   node dist/bench/cluster/run.js --sizes 1000 --kills 5 --seconds 3 --attempts 1
+//   node dist/bench/cluster/run.js --redis redis://10.0.0.5:6379   # a Redis of your own
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -93,8 +94,10 @@ function ask<T>(node: NodeProcess, message: object): Promise<T> {
 async function stopNode(node: NodeProcess): Promise<void> {
   if (node.child.exitCode !== null || node.child.signalCode !== null) return;
   const exited = new Promise((resolve) => node.child.once('exit', resolve));
-  node.child.kill('SIGKILL');
+  node.child.kill('SIGTERM');
+  const timer = setTimeout(() => node.child.kill('SIGKILL'), 3000);
   await exited;
+  clearTimeout(timer);
 }
 
 /** Broadcast state shared by every client of one cell. */
@@ -279,7 +282,9 @@ async function killCell(redisUrl: string): Promise<Record<string, number>> {
   return { kills: times.length, p50ms: percentile(times, 0.5), p99ms: percentile(times, 0.99), maxMs: times[times.length - 1] ?? NaN };
 }
 
-const redis = await startRedis();
+// --redis URL measures against a Redis of your own (another machine, a managed one) instead.
+const external = arg('redis', '');
+const redis = external ? { url: external, child: undefined } : await startRedis();
 try {
   // Best of --attempts per cell, the attempts interleaved (every system once, then again) so
   // that the noise of a shared machine falls on every system alike.
@@ -288,7 +293,7 @@ try {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     for (const size of SIZES) {
       for (const system of SYSTEMS) {
-        const row = await broadcastCell(system, size, redis.url, redis.child.pid, attempt === ATTEMPTS - 1);
+        const row = await broadcastCell(system, size, redis.url, redis.child?.pid, attempt === ATTEMPTS - 1);
         process.stdout.write(`${JSON.stringify(row)}\n`);
         if (row['flagExistsP50us'] !== undefined) presence = row;
         const key = `${system}/${size}`;
@@ -310,5 +315,5 @@ try {
     process.stdout.write(`SIGKILL to exact answers on the survivor (lease 3000 ms, ${kill['kills']} kills): p50 ${kill['p50ms']!.toFixed(0)} ms, p99 ${kill['p99ms']!.toFixed(0)} ms, max ${kill['maxMs']!.toFixed(0)} ms\n`);
   }
 } finally {
-  redis.child.kill('SIGKILL');
+  redis.child?.kill('SIGKILL');
 }

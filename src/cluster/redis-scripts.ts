@@ -58,6 +58,14 @@ local function purge(node)
   for _, g in ipairs(redis.call('SMEMBERS', b .. 'gn')) do redis.call('DEL', b .. 'g:' .. g) end
   redis.call('DEL', b .. 'c', b .. 'f', b .. 'gn')
 end
+local function janitor()
+  for _, n in ipairs(redis.call('SMEMBERS', P .. 'nodes')) do
+    if not live(n) then
+      purge(n)
+      redis.call('SREM', P .. 'nodes', n)
+    end
+  end
+end
 local function holds(node, epoch)
   return redis.call('GET', P .. 'lease:' .. node) == epoch
 end
@@ -136,12 +144,7 @@ return liveNodes()
  */
 const RENEW = `${LIB}
 local node, epoch, lease = ARGV[2], ARGV[3], tonumber(ARGV[4])
-for _, n in ipairs(redis.call('SMEMBERS', P .. 'nodes')) do
-  if not live(n) then
-    purge(n)
-    redis.call('SREM', P .. 'nodes', n)
-  end
-end
+janitor()
 local ok = 0
 if holds(node, epoch) then
   redis.call('PEXPIRE', P .. 'lease:' .. node, lease)
@@ -152,7 +155,10 @@ table.insert(out, 1, ok)
 return out
 `;
 
-/** ARGV: P, node, epoch. A node leaving on purpose removes itself at once. */
+/**
+ * ARGV: P, node, epoch. A node leaving on purpose removes itself at once, and cleans up after
+ * dead nodes as a renewal would: the last node of a cluster to leave leaves nothing behind.
+ */
 const LEAVE = `${LIB}
 local node, epoch = ARGV[2], ARGV[3]
 if holds(node, epoch) then
@@ -160,6 +166,7 @@ if holds(node, epoch) then
   redis.call('DEL', P .. 'lease:' .. node)
   redis.call('SREM', P .. 'nodes', node)
 end
+janitor()
 return 1
 `;
 
