@@ -1,6 +1,7 @@
 // A cluster node in a process of its own, for the fault tests: a Server and a Registry on the
 // Redis engine, driven over the IPC channel. Config: JSON in argv[2].
-import { ClusterError, ClusterIncompleteError, Registry, RedisEngine, Server, SwitchboardError, clusterAdapter, type ClusterStatus } from '../../src/index.js';
+import { Registry, RedisEngine, Server, clusterAdapter, type ClusterStatus, type SwitchboardError } from '../../src/index.js';
+import { serveCalls, startAndReport, type Harness } from './serve-calls.js';
 
 interface Config {
   nodeId: string;
@@ -37,9 +38,7 @@ setInterval(() => (maxPending = Math.max(maxPending, engine?.pending ?? 0)), 1).
 /** Broadcasts in a loop, recording how each ended, until told to stop. */
 const loop = { running: false, ok: 0, errors: {} as Record<string, number> };
 
-type Call = { id: number; call: string; args: unknown[] };
-
-const extra: Record<string, (...args: any[]) => unknown> = {
+const extra: Harness = {
   connectionIds: () => [...server.connections()].map((c) => c.id),
   statuses: () => statuses.map(({ ...s }) => ({ ...s, error: undefined })),
   maxPending: () => maxPending,
@@ -82,35 +81,8 @@ const extra: Record<string, (...args: any[]) => unknown> = {
   },
 };
 
-process.on('message', async (message: Call) => {
-  const { id, call, args } = message;
-  try {
-    const fn = extra[call] ?? (registry as unknown as Record<string, (...a: unknown[]) => unknown>)[call];
-    if (typeof fn !== 'function') throw new Error(`no call ${call}`);
-    const value = await fn.apply(extra[call] ? extra : registry, args);
-    process.send!({ id, ok: true, value });
-  } catch (error) {
-    const e = error as SwitchboardError;
-    process.send!({
-      id,
-      ok: false,
-      error: {
-        code: e.code,
-        message: e.message,
-        ...(e instanceof ClusterIncompleteError ? { delivered: e.delivered, unanswered: e.unanswered } : {}),
-        ...(e instanceof ClusterError ? { delivered: e.delivered } : {}),
-      },
-    });
-  }
-});
+serveCalls(registry, extra);
 
 process.on('disconnect', () => process.exit(0));
 
-await server.start();
-const address = server.addresses()[0];
-try {
-  await registry.ready();
-  process.send!({ ready: true, port: address && 'port' in address ? address.port : 0 });
-} catch (error) {
-  process.send!({ ready: false, error: String(error) });
-}
+await startAndReport(server, registry);

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { ErrorCode, Registry, Server, redisAdapter, type SwitchboardError } from '../../src/index.js';
 import { RawPeer } from '../helpers/raw-peer.js';
 import { until } from '../helpers/wait.js';
-import { NodeProcess, eventually, type CallError } from './node-process.js';
+import { NodeProcess, type CallError } from './node-process.js';
 import { RedisServer } from './redis-server.js';
 import { testPrefix } from './redis-url.js';
 
@@ -52,7 +52,7 @@ describe('Redis engine faults (real processes, a redis-server of our own)', { ti
     b.signal('SIGKILL');
     // Until the lease runs out b's connections are still counted (its sockets are already gone,
     // but nobody can know that sooner); never more than once, never anything else.
-    await eventually(async () => {
+    await until(async () => {
       const count = await a.call<number>('connectionCount');
       assert.ok(count === 6 || count === 3, `count ${count}`);
       return (await redis.command('EXISTS', `${prefix}lease:${b.nodeId}`)) === 0;
@@ -67,7 +67,7 @@ describe('Redis engine faults (real processes, a redis-server of our own)', { ti
       assert.equal(await node.call('flagOf', bIds[1]), undefined);
       assert.equal(await node.call('sendToAll', 'after'), 3);
     }
-    await eventually(async () => (await keysOf(redis, `${prefix}n:${b.nodeId}:*`)).length === 0, 30_000, 'survivors to clean the killed node\'s keys');
+    await until(async () => (await keysOf(redis, `${prefix}n:${b.nodeId}:*`)).length === 0, 30_000, 'survivors to clean the killed node\'s keys');
     assert.equal(((await redis.command('SMEMBERS', `${prefix}nodes`)) as string[]).includes(b.nodeId), false);
   });
 
@@ -88,19 +88,19 @@ describe('Redis engine faults (real processes, a redis-server of our own)', { ti
     assert.equal(first?.code, 'ERR_CLUSTER_INCOMPLETE');
     assert.deepEqual(first.unanswered, [b.nodeId]);
     assert.equal(first.delivered, 1);
-    await eventually(async () => (await redis.command('EXISTS', `${prefix}lease:${b.nodeId}`)) === 0, 30_000, 'the paused node\'s lease to run out');
+    await until(async () => (await redis.command('EXISTS', `${prefix}lease:${b.nodeId}`)) === 0, 30_000, 'the paused node\'s lease to run out');
     assert.equal(await a.call('connectionCount'), 1);
     assert.equal(await a.call('flagExists', 'bea'), false);
     assert.equal(await a.call('sendToAll', 'without-b'), 1);
 
     b.signal('SIGCONT');
-    await eventually(async () => (await a.call<number>('connectionCount')) === 3, 30_000, 'the resumed node to re-register');
+    await until(async () => (await a.call<number>('connectionCount')) === 3, 30_000, 'the resumed node to re-register');
     const statuses = await b.call<Array<{ type: string; reason?: string }>>('statuses');
     assert.ok(statuses.some((s) => s.type === 'fenced'), JSON.stringify(statuses));
     assert.ok(statuses.some((s) => s.type === 'rebuilt' && s.reason === 'fenced'), JSON.stringify(statuses));
     assert.equal(await a.call('flagCount', 'bea'), 1);
     assert.equal(await a.call('sendByFlag', 'bea', 'hello-bea'), 1);
-    await eventually(async () => b.frames()[0]!.includes('hello-bea'), 10_000, 'the push to reach the resumed node\'s peer');
+    await until(async () => b.frames()[0]!.includes('hello-bea'), 10_000, 'the push to reach the resumed node\'s peer');
     // nothing counted twice, on either node
     assert.equal(await b.call('connectionCount'), 3);
     assert.deepEqual((await a.call<string[]>('connections')).length, 3);
@@ -112,11 +112,11 @@ describe('Redis engine faults (real processes, a redis-server of our own)', { ti
     await a.connect(2);
     await b.connect(2);
     await a.call('startLoop', 'tick', 20);
-    await eventually(async () => b.frames()[0]!.length > 0, 10_000, 'broadcasts to reach the other node');
+    await until(async () => b.frames()[0]!.length > 0, 10_000, 'broadcasts to reach the other node');
     await redis.stop();
     const localBefore = a.frames()[0]!.length;
     // Questions need the cluster: they fail at once with a code, never answer with less.
-    await eventually(async () => {
+    await until(async () => {
       const error = await a.call('connectionCount').then(() => undefined, (e: CallError) => e);
       return error?.code === 'ERR_CLUSTER_UNAVAILABLE';
     }, 10_000, 'a question to fail with ERR_CLUSTER_UNAVAILABLE while Redis is down');
@@ -125,11 +125,11 @@ describe('Redis engine faults (real processes, a redis-server of our own)', { ti
     const localDuring = a.frames()[0]!.length;
     const bDuring = b.frames()[0]!.length;
     await redis.restart();
-    await eventually(async () => {
+    await until(async () => {
       const statuses = await a.call<Array<{ type: string; reason?: string; part?: string }>>('statuses');
       return statuses.some((s) => s.type === 'rebuilt' && s.reason === 'reconnect') && statuses.filter((s) => s.type === 'up' && s.part === 'subscriber').length >= 2;
     }, 30_000, 'node a to rebuild and resubscribe');
-    await eventually(async () => {
+    await until(async () => {
       const statuses = await b.call<Array<{ type: string; reason?: string; part?: string }>>('statuses');
       return statuses.some((s) => s.type === 'rebuilt' && s.reason === 'reconnect') && statuses.filter((s) => s.type === 'up' && s.part === 'subscriber').length >= 2;
     }, 30_000, 'node b to rebuild and resubscribe');
@@ -143,7 +143,7 @@ describe('Redis engine faults (real processes, a redis-server of our own)', { ti
     // Presence rebuilt without a restart of any node, and pushes cross again.
     for (const node of nodes) assert.equal(await node.call('connectionCount'), 4);
     assert.equal(await a.call('sendToAll', 'after-restart'), 4);
-    await eventually(async () => b.frames().every((frames) => frames.includes('after-restart')), 10_000, 'the push after the restart');
+    await until(async () => b.frames().every((frames) => frames.includes('after-restart')), 10_000, 'the push after the restart');
   });
 
   it('a node started while Redis is away: ready() rejects with a code, and it joins once Redis answers', async (t) => {
@@ -185,7 +185,7 @@ describe('Redis engine faults (real processes, a redis-server of our own)', { ti
     const killed = await redis.command('CLIENT', 'KILL', 'TYPE', 'pubsub');
     assert.equal(killed, 2);
     for (const node of nodes) {
-      await eventually(async () => {
+      await until(async () => {
         const statuses = await node.call<Array<{ type: string; part?: string; gapMs?: number }>>('statuses');
         const down = statuses.findIndex((s) => s.type === 'down' && s.part === 'subscriber');
         return down >= 0 && statuses.slice(down).some((s) => s.type === 'up' && s.part === 'subscriber' && typeof s.gapMs === 'number');
@@ -193,7 +193,7 @@ describe('Redis engine faults (real processes, a redis-server of our own)', { ti
     }
     assert.equal(await a.call('sendToAll', 'after-kill'), 2);
     assert.equal(await b.call('sendToAll', 'after-kill-b'), 2);
-    await eventually(async () => a.frames()[0]!.includes('after-kill-b') && b.frames()[0]!.includes('after-kill'), 10_000, 'pushes both ways');
+    await until(async () => a.frames()[0]!.includes('after-kill-b') && b.frames()[0]!.includes('after-kill'), 10_000, 'pushes both ways');
   });
 
   it('CLIENT PAUSE 3000: the queue to Redis stays bounded, and what cannot be answered fails with a code', async (t) => {
@@ -208,10 +208,10 @@ describe('Redis engine faults (real processes, a redis-server of our own)', { ti
     assert.ok((codes['ERR_CLUSTER_OVERLOADED'] ?? 0) > 0, JSON.stringify(codes));
     assert.ok((codes['ERR_CLUSTER_TIMEOUT'] ?? 0) > 0, JSON.stringify(codes));
     assert.deepEqual(Object.keys(codes).filter((code) => !code.startsWith('ERR_CLUSTER_')), [], JSON.stringify(codes));
-    await eventually(async () => a.call('sendToAll', 'after-pause').then(() => true, () => false), 30_000, 'pushes to work again after the pause');
+    await until(async () => a.call('sendToAll', 'after-pause').then(() => true, () => false), 30_000, 'pushes to work again after the pause');
     // The pause outlasted the lease: nodes that lost theirs re-register (never counted twice).
     for (const node of nodes) {
-      await eventually(async () => {
+      await until(async () => {
         const count = await node.call<number>('connectionCount');
         assert.ok(count <= 2, `count ${count}`);
         return count === 2;
