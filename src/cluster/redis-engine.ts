@@ -141,6 +141,8 @@ export class RedisEngine extends TypedEmitter<ClusterEngineEvents> implements Cl
   private subscriberDownSince: number | undefined;
   private subscribedOnce = false;
   private liveNodes: string[] = [];
+  private joinedOnce = false;
+  private joinError: string | undefined;
 
   constructor(options: RedisEngineOptions = {}) {
     super();
@@ -194,7 +196,8 @@ export class RedisEngine extends TypedEmitter<ClusterEngineEvents> implements Cl
     const result = await Promise.race([Promise.all([joined, subscribed]), timedOut]);
     if (timer) clock.clear(timer);
     if (result === 'timeout') {
-      throw new ClusterError(ErrorCode.ClusterUnavailable, `could not join the cluster on ${this.options.url} within ${this.options.joinTimeout} ms; still trying`);
+      const why = this.joinError ?? `Redis at ${this.options.url} is ${this.commands.status}`;
+      throw new ClusterError(ErrorCode.ClusterUnavailable, `could not join the cluster within ${this.options.joinTimeout} ms (${why}); still trying`);
     }
   }
 
@@ -318,13 +321,13 @@ export class RedisEngine extends TypedEmitter<ClusterEngineEvents> implements Cl
   /** @internal A write about this node's connection; a fenced node registers again first. */
   async write(op: string, id: string, ...names: string[]): Promise<void> {
     const node = this.node;
-    // Before the first registration, the snapshot it takes will hold this change.
-    if (!node || this.epoch === undefined) return;
-    // No waiting for a rebuild in flight: the new epoch is set when it starts, and this write is
+    // Before the first registration starts, the snapshot it takes will hold this change. No
+    // waiting for a registration in flight: its epoch is set when it starts, and this write is
     // sent after it on the same connection, so Redis applies them in order (and a question asked
     // after this write is answered after it too).
+    if (!node || this.epoch === undefined) return;
     // An earlier change did not reach Redis: registering the whole node again carries it, and this one.
-    if (this.needsRebuild) return this.rebuild('failed-write');
+    if (this.needsRebuild) return this.rebuild(this.joinedOnce ? 'failed-write' : 'start');
     const epoch = this.epoch;
     let written: number;
     try {
@@ -334,7 +337,7 @@ export class RedisEngine extends TypedEmitter<ClusterEngineEvents> implements Cl
       this.needsRebuild = true;
       throw error;
     }
-    if (written === 0) await this.rebuild('fenced');
+    if (written === 0) await this.rebuild(this.joinedOnce ? 'fenced' : 'start');
   }
   private needsRebuild = false;
 
@@ -372,7 +375,12 @@ export class RedisEngine extends TypedEmitter<ClusterEngineEvents> implements Cl
 
   private async renew(): Promise<void> {
     const node = this.node;
-    if (!node || this.stopped || this.epoch === undefined || this.rebuilding) return;
+    if (!node || this.stopped || this.rebuilding) return;
+    // Not joined yet (Redis away at start, or the node id held by a lease): try again.
+    if (!this.joinedOnce) {
+      if (this.commands.status === 'ready') await this.rebuild('start').catch(() => {});
+      return;
+    }
     const clock = this.options.clock;
     const sent = clock.now();
     if (!this.fenced && sent - this.lastRenewal > this.options.lease) this.fence(sent);
@@ -410,8 +418,11 @@ export class RedisEngine extends TypedEmitter<ClusterEngineEvents> implements Cl
     const json = JSON.stringify(snapshot.map((e) => [e.id, e.flag ?? false, e.groups ?? []]));
     const sent = this.options.clock.now();
     this.needsRebuild = false;
-    this.rebuilding = this.call(() => this.scripts.sbRebuild(this.options.prefix, node.nodeId, epoch, this.options.lease, json))
+    const first = this.joinedOnce ? '0' : '1';
+    this.rebuilding = this.call(() => this.scripts.sbRebuild(this.options.prefix, node.nodeId, epoch, this.options.lease, json, first))
       .then((live) => {
+        this.joinedOnce = true;
+        this.joinError = undefined;
         this.liveNodes = live;
         this.lastRenewal = sent;
         this.fenced = false;
@@ -419,6 +430,7 @@ export class RedisEngine extends TypedEmitter<ClusterEngineEvents> implements Cl
       })
       .catch((error: unknown) => {
         this.needsRebuild = true;
+        if (asError(error).message.includes('SBTAKEN')) this.joinError = `node id ${node.nodeId} is held by another live node under prefix ${this.options.prefix}`;
         throw error;
       })
       .finally(() => {
@@ -445,7 +457,7 @@ export class RedisEngine extends TypedEmitter<ClusterEngineEvents> implements Cl
     this.commandsDownSince = undefined;
     if (since !== undefined) this.emit('status', { type: 'up', engine: 'redis', part: 'commands', gapMs: this.options.clock.now() - since });
     // Redis may have restarted empty, or dropped our lease meanwhile: register again in any case.
-    await this.rebuild(this.epoch === undefined ? 'start' : 'reconnect').catch(() => {});
+    await this.rebuild(this.joinedOnce ? 'reconnect' : 'start').catch(() => {});
   }
 
   private async onSubscriberReady(): Promise<void> {

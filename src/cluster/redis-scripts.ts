@@ -121,9 +121,17 @@ end
 return 1
 `;
 
-/** ARGV: P, node, epoch, leaseMs, snapshot JSON [[id, flag|false, [groups]], ...]. Returns live nodes. */
+/**
+ * ARGV: P, node, epoch, leaseMs, snapshot JSON [[id, flag|false, [groups]], ...], first ('1' when
+ * the node has never joined). Returns live nodes. A node joining for the first time under an id
+ * whose lease is live is refused (SBTAKEN): two live processes with one node id would overwrite
+ * each other's presence. A dead holder's lease runs out, and the newcomer joins then.
+ */
 const REBUILD = `${LIB}
 local node, epoch, lease = ARGV[2], ARGV[3], tonumber(ARGV[4])
+if ARGV[6] == '1' and redis.call('EXISTS', P .. 'lease:' .. node) == 1 then
+  return redis.error_reply('SBTAKEN node id ' .. node .. ' is held by a live node')
+end
 purge(node)
 redis.call('SET', P .. 'lease:' .. node, epoch, 'PX', lease)
 liveCache[node] = true

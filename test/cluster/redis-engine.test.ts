@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { LengthFieldCodec, redisAdapter, redisEngine, ErrorCode, type SwitchboardError } from '../../src/index.js';
+import { LengthFieldCodec, Registry, Server, redisAdapter, redisEngine, ErrorCode, type SwitchboardError } from '../../src/index.js';
+import { until } from '../helpers/wait.js';
 import { Node } from './cluster-fixture.js';
 import { clusterConformance } from './conformance.js';
 import { REDIS_URL, testPrefix } from './redis-url.js';
@@ -81,3 +82,33 @@ class CountingCodec extends LengthFieldCodec {
     return super.encode(message);
   }
 }
+
+describe('Redis engine: one live node per node id', () => {
+  it('a second live process with the same node id is refused, and joins once the first has left', async (t) => {
+    const adapter = redisAdapter({ url: REDIS_URL, prefix: testPrefix(), joinTimeout: 500 });
+    const first = await Node.start(adapter, 'twin');
+    let second: Node | undefined;
+    t.after(async () => {
+      await second?.stop();
+      await first.stop();
+    });
+    await first.connect(2);
+    const server = new Server({ nodeId: 'twin', endpoints: [{ transport: 'tcp', host: '127.0.0.1', port: 0 }] });
+    const registry = new Registry(server, { adapter });
+    const statuses: string[] = [];
+    registry.on('cluster', (status) => statuses.push(status.type));
+    t.after(async () => {
+      await server.stop({ timeout: 1000 });
+      await registry.dispose();
+    });
+    await server.start();
+    await assert.rejects(registry.ready(), (e: SwitchboardError) => e.code === ErrorCode.ClusterUnavailable && e.message.includes('held by another live node'));
+    // The first node's presence is untouched.
+    assert.equal(await first.registry.connectionCount(), 2);
+    assert.equal(await registry.connectionCount(), 2);
+    await first.registry.dispose();
+    await until(() => statuses.includes('rebuilt'), 30_000, 'the second node to join');
+    await registry.ready();
+    assert.equal(await registry.connectionCount(), 0);
+  });
+});
