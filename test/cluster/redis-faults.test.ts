@@ -121,6 +121,9 @@ describe('Redis engine faults (real processes, a redis-server of our own)', { ti
       return error?.code === 'ERR_CLUSTER_UNAVAILABLE';
     }, 10_000, 'a question to fail with ERR_CLUSTER_UNAVAILABLE while Redis is down');
     await assert.rejects(b.call('flagExists', 'nobody'), (e: CallError) => e.code === 'ERR_CLUSTER_UNAVAILABLE');
+    // A change to a local connection is made here and says the cluster does not see it yet...
+    const [aFirst] = await a.call<string[]>('connectionIds');
+    await assert.rejects(a.call('bind', aFirst, 'during-outage'), (e: CallError) => e.code === 'ERR_CLUSTER_UNAVAILABLE');
     await new Promise((r) => setTimeout(r, 5000));
     const localDuring = a.frames()[0]!.length;
     const bDuring = b.frames()[0]!.length;
@@ -142,6 +145,8 @@ describe('Redis engine faults (real processes, a redis-server of our own)', { ti
     assert.ok(bDuring >= 1);
     // Presence rebuilt without a restart of any node, and pushes cross again.
     for (const node of nodes) assert.equal(await node.call('connectionCount'), 4);
+    // ...and the cluster sees it once the node has re-registered.
+    assert.equal(await b.call('flagOf', aFirst), 'during-outage');
     assert.equal(await a.call('sendToAll', 'after-restart'), 4);
     await until(async () => b.frames().every((frames) => frames.includes('after-restart')), 10_000, 'the push after the restart');
   });
