@@ -174,6 +174,10 @@ describe('Redis engine faults (real processes, a redis-server of our own)', { ti
     // Local work goes on meanwhile: a connection comes and is served.
     peer = new RawPeer({ port: (server.addresses()[0] as { port: number }).port });
     await until(() => registered === 1, 10_000, 'the connection to register locally');
+    // Questions about this node's own connections need no cluster.
+    const [local] = [...server.connections()];
+    assert.equal(await registry.exists(local!.id), true);
+    assert.equal(await registry.flagOf(local!.id), undefined);
     await redis.restart();
     await until(() => statuses.includes('rebuilt'), 30_000, 'the node to join');
     // ...and it is in the presence the node registered once Redis answered.
