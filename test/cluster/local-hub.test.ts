@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ClusterIncompleteError, ErrorCode, LocalHub, Registry, Server, clusterAdapter, setDefaultClusterEngine } from '../../src/index.js';
+import { ClusterIncompleteError, ErrorCode, type ClusterError, LocalHub, Registry, Server, clusterAdapter, setDefaultClusterEngine } from '../../src/index.js';
 import { until } from '../helpers/wait.js';
 import { Node } from './cluster-fixture.js';
 import { clusterConformance } from './conformance.js';
@@ -35,6 +35,22 @@ describe('honest pushes over a LocalHub', () => {
     await assert.rejects(a.registry.closeByFlag('nobody'), (error: ClusterIncompleteError) => error.code === ErrorCode.ClusterIncomplete);
     hub.leave('stuck');
     assert.equal(await a.registry.sendToAll('y'), 3);
+  });
+
+  it('a call the node holding the connection fails rejects with ERR_CLUSTER_REMOTE_FAILED, naming its code', async (t) => {
+    const hub = new LocalHub();
+    const a = await Node.start(clusterAdapter(() => hub.engine()));
+    t.after(async () => {
+      hub.leave('failing');
+      await a.stop();
+    });
+    // A node whose own work failed (its presence write, say) answers with the error it met.
+    hub.join({ nodeId: 'failing', onRequest: async () => ({ error: { code: 'ERR_CLUSTER_UNAVAILABLE', message: 'its engine is down' } }), onMessage() {}, snapshot: () => [{ id: 'failing.1' }] });
+    await assert.rejects(a.registry.bind('failing.1', 'f'), (error: ClusterError) => {
+      assert.equal(error.code, ErrorCode.ClusterRemoteFailed);
+      assert.match(error.message, /failing: ERR_CLUSTER_UNAVAILABLE: its engine is down/);
+      return true;
+    });
   });
 
   it('fire-and-forget resolves to this node\'s count and still reaches the others', async (t) => {
