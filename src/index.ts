@@ -95,6 +95,9 @@ export type { ClusterEngine, ClusterEngineEvents, ClusterNode, ClusterStatus, Pr
 export { CLUSTER_DEFAULTS, type ClusterOptions } from './cluster/cluster-adapter.js';
 export { setDefaultClusterEngine, clusterAdapter, type ClusterEngineFactory, type AdapterFactory } from './cluster/default-engine.js';
 export { LocalHub } from './cluster/local-engine.js';
+export { PresenceTable } from './cluster/presence-table.js';
+export { redisAdapter, redisEngine, type RedisAdapterOptions } from './cluster/redis-adapter.js';
+export { RedisEngine, REDIS_ENGINE_DEFAULTS, type RedisEngineOptions } from './cluster/redis-engine.js';
 
 // client
 export { Client, ClientEvent, CLIENT_DEFAULTS, type ClientOptions, type ClientEvents, type OpenFailEvent, type ConnectFailEvent, type ReconnectEvent } from './client/client.js';

@@ -53,6 +53,7 @@ export class ClusterAdapter implements RegistryAdapter {
   private readonly options: Required<ClusterOptions>;
   private readonly started: Promise<void>;
   private disposed = false;
+  private joined = false;
 
   constructor(
     init: AdapterInit,
@@ -62,7 +63,10 @@ export class ClusterAdapter implements RegistryAdapter {
     this.options = clusterOptions(options);
     this.local = new LocalAdapter(init);
     this.nodeId = init.nodeId;
-    engine.on('status', init.onStatus);
+    engine.on('status', (status) => {
+      if (status.type === 'rebuilt') this.joined = true;
+      init.onStatus(status);
+    });
     const node: ClusterNode = {
       nodeId: init.nodeId,
       onRequest: (from, body) => this.onRequest(from, body),
@@ -75,7 +79,8 @@ export class ClusterAdapter implements RegistryAdapter {
   }
 
   ready(): Promise<void> {
-    return this.started;
+    // A start that timed out rejected, but the engine kept trying: once it has joined, ready.
+    return this.joined ? Promise.resolve() : this.started;
   }
 
   async dispose(): Promise<void> {
@@ -181,19 +186,26 @@ export class ClusterAdapter implements RegistryAdapter {
 
   // ---- questions: the presence store answers for every live node --------------------------
 
+  // A question about this node's own connections only is answered here: this node's membership
+  // is the truth the store is written from (never behind it), and it answers with the engine down.
+
   async ids(target: Target): Promise<string[]> {
+    if (this.allLocal(target)) return this.local.ids(target);
     return this.engine.presence.ids(target);
   }
 
   async count(target: Target): Promise<number> {
+    if (this.allLocal(target)) return this.local.countNow(target);
     return this.engine.presence.count(target);
   }
 
   async flagOf(id: string): Promise<string | undefined> {
+    if (this.isLocal(id)) return this.local.flagNow(id);
     return this.engine.presence.flagOf(id);
   }
 
   async groupsOf(id: string): Promise<string[]> {
+    if (this.isLocal(id)) return this.local.groupsOf(id);
     return this.engine.presence.groupsOf(id);
   }
 
@@ -247,6 +259,10 @@ export class ClusterAdapter implements RegistryAdapter {
 
   private isLocal(id: string): boolean {
     return nodeOf(id) === this.nodeId;
+  }
+
+  private allLocal(target: Target): boolean {
+    return target.type === 'ids' && target.ids.every((id) => this.isLocal(id));
   }
 
   /** A call about one connection of another node; `unknown` if that node is not live. */

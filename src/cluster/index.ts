@@ -8,3 +8,5 @@ export { PresenceTable } from './presence-table.js';
 export { isRequest, type ClusterRequest, type ClusterReply } from './messages.js';
 export { IpcEngine, ipcEngine, IPC_ENGINE_DEFAULTS, type IpcEngineOptions } from './ipc-engine.js';
 export { IpcHub, type IpcHubOptions, type IpcHubEvents, type HubJoinEvent, type HubLeaveEvent, type HubBadMessageEvent } from './ipc-hub.js';
+export { redisAdapter, redisEngine, type RedisAdapterOptions } from './redis-adapter.js';
+export { RedisEngine, REDIS_ENGINE_DEFAULTS, redisEngineOptions, type RedisEngineOptions } from './redis-engine.js';

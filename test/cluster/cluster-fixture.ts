@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Codec } from '../../src/codec/codec.js';
 import { Registry, Server, type AdapterFactory, type ClusterStatus, type Connection } from '../../src/index.js';
 import { RawPeer } from '../helpers/raw-peer.js';
 import { until } from '../helpers/wait.js';
@@ -14,8 +15,8 @@ export class Node {
     registry.on('cluster', (status) => this.statuses.push(status));
   }
 
-  static async start(adapter: AdapterFactory, nodeId = `t${randomBytes(4).toString('hex')}`): Promise<Node> {
-    const server = new Server({ nodeId, endpoints: [{ transport: 'tcp', host: '127.0.0.1', port: 0 }] });
+  static async start(adapter: AdapterFactory, nodeId = `t${randomBytes(4).toString('hex')}`, codec?: Codec): Promise<Node> {
+    const server = new Server({ nodeId, endpoints: [{ transport: 'tcp', host: '127.0.0.1', port: 0 }], ...(codec ? { codec } : {}) });
     const registry = new Registry(server, { adapter });
     const node = new Node(server, registry);
     await server.start();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { ClusterIncompleteError, type AdapterFactory } from '../../src/index.js';
+import type { AdapterFactory } from '../../src/index.js';
 import { until } from '../helpers/wait.js';
 import { Node } from './cluster-fixture.js';
 
@@ -115,7 +115,4 @@ export function clusterConformance(makeAdapter: () => AdapterFactory): void {
     assert.equal(await a!.registry.sendToAll('x'), 1);
   });
 
-  it('keeps ClusterIncompleteError exported for callers that catch it', () => {
-    assert.equal(new ClusterIncompleteError(1, ['n']).code, 'ERR_CLUSTER_INCOMPLETE');
-  });
 }

@@ -2,15 +2,9 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { IpcHub } from '../../src/cluster/index.js';
 import { envelope, isEnvelope, Topic } from '../../src/process/envelope.js';
 import type { WorkerExit, WorkerPort } from '../../src/process/supervisor-extension.js';
-import { RawPeer } from '../helpers/raw-peer.js';
+import { ChildNode } from './child-node.js';
 
-/** What a call into a worker ended with when it threw: its coded error. */
-export interface CallError {
-  code: string;
-  message: string;
-  delivered?: number;
-  unanswered?: string[];
-}
+export type { CallError } from './child-node.js';
 
 /** How long a worker of these tests lives at most, whatever happens to the test. */
 const WORKER_LIFETIME = 120_000;
@@ -65,95 +59,12 @@ export class IpcMachine {
 }
 
 /** A worker process, driven over its channel: `call('connectionCount')` runs the registry call there. */
-export class IpcWorker {
-  readonly peers: RawPeer[] = [];
-  port = 0;
-  private nextId = 1;
-  private readonly waiting = new Map<number, { resolve: (value: unknown) => void; reject: (error: CallError) => void }>();
-  private readonly exited: Promise<void>;
-
+export class IpcWorker extends ChildNode {
   constructor(
-    readonly nodeId: string,
-    readonly child: ChildProcess,
+    nodeId: string,
+    child: ChildProcess,
     readonly workerPort: WorkerPort,
   ) {
-    child.on('message', (message: { id?: number; ok?: boolean; value?: unknown; error?: CallError }) => {
-      if (isEnvelope(message) || typeof message?.id !== 'number') return;
-      const waiter = this.waiting.get(message.id);
-      this.waiting.delete(message.id);
-      if (message.ok) waiter?.resolve(message.value);
-      else waiter?.reject(message.error!);
-    });
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    void this.exited.then(() => {
-      for (const waiter of this.waiting.values()) waiter.reject({ code: 'EXITED', message: `worker ${nodeId} exited` });
-      this.waiting.clear();
-    });
-  }
-
-  async ready(): Promise<void> {
-    const ready = await new Promise<{ ready?: boolean; port?: number; error?: string }>((resolve, reject) => {
-      const onMessage = (message: { ready?: boolean }): void => {
-        if (typeof message?.ready !== 'boolean') return;
-        this.child.off('message', onMessage);
-        resolve(message);
-      };
-      this.child.on('message', onMessage);
-      this.child.once('exit', (code) => reject(new Error(`worker ${this.nodeId} exited with ${code} before it was ready`)));
-    });
-    if (!ready.ready) {
-      await this.kill('SIGKILL');
-      throw new Error(`worker ${this.nodeId} could not join the hub: ${ready.error}`);
-    }
-    this.port = ready.port!;
-  }
-
-  /** Runs a registry call (or one of the worker script's own) in the worker; rejects with its coded error. */
-  call<T = unknown>(call: string, ...args: unknown[]): Promise<T> {
-    const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
-      this.waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      this.child.send({ id, call, args });
-    });
-  }
-
-  /** Connects `count` raw peers and resolves with their connection ids once this worker counts them. */
-  async connect(count: number): Promise<string[]> {
-    const before = new Set(await this.call<string[]>('connectionIds'));
-    const peers = Array.from({ length: count }, () => new RawPeer({ port: this.port }));
-    await Promise.all(peers.map((peer) => peer.connected()));
-    this.peers.push(...peers);
-    for (;;) {
-      const ids = (await this.call<string[]>('connectionIds')).filter((id) => !before.has(id));
-      if (ids.length >= count) {
-        // The presence writes of an establish are on the channel ahead of this question: once it
-        // is answered, every worker's answers count these connections.
-        await this.call('connectionCount');
-        return ids;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  }
-
-  /** Frames received by each of this worker's peers. */
-  frames(): string[][] {
-    return this.peers.map((peer) => peer.frames());
-  }
-
-  get alive(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  /** Resolves once the process has exited (and the hub has dropped it). */
-  exit(): Promise<void> {
-    return this.exited;
-  }
-
-  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    for (const peer of this.peers) peer.socket.destroy();
-    if (!this.alive) return;
-    if (signal !== 'SIGKILL') this.child.kill('SIGCONT');
-    this.child.kill(signal);
-    await this.exited;
+    super(nodeId, child);
   }
 }

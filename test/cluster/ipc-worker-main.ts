@@ -2,8 +2,9 @@
 // and a Registry made the way an app makes them (no adapter option: the default engine is the IPC
 // engine, as the process layer sets it before the app runs), driven by the test over its channel
 // with plain `{ id, call, args }` messages beside the engine's envelopes. Config: JSON in argv[2].
-import { ClusterError, ClusterIncompleteError, Registry, Server, setDefaultClusterEngine, type ClusterStatus, type SwitchboardError } from '../../src/index.js';
+import { Registry, Server, setDefaultClusterEngine, type ClusterStatus } from '../../src/index.js';
 import { ipcEngine } from '../../src/cluster/index.js';
+import { serveCalls, startAndReport, type Harness } from './serve-calls.js';
 
 interface Config {
   nodeId: string;
@@ -26,7 +27,7 @@ const registry = new Registry(server);
 const statuses: ClusterStatus[] = [];
 registry.on('cluster', (status) => statuses.push(status));
 
-const harness: Record<string, (...args: any[]) => unknown> = {
+const harness: Harness = {
   connectionIds: () => [...server.connections()].map((c) => c.id),
   statuses: () => statuses.map((s) => ({ ...s, error: undefined })),
   /** A raw push whose bytes travel between processes as a Buffer. */
@@ -45,36 +46,5 @@ const harness: Record<string, (...args: any[]) => unknown> = {
   },
 };
 
-type Call = { id: number; call: string; args: unknown[] };
-
-process.on('message', async (message: Call) => {
-  if (typeof message !== 'object' || message === null || typeof message.id !== 'number') return;
-  const { id, call, args } = message;
-  try {
-    const fn = harness[call] ?? (registry as unknown as Record<string, (...a: unknown[]) => unknown>)[call];
-    if (typeof fn !== 'function') throw new Error(`no call ${call}`);
-    const value = await fn.apply(harness[call] ? harness : registry, args);
-    process.send!({ id, ok: true, value });
-  } catch (error) {
-    const e = error as SwitchboardError;
-    process.send!({
-      id,
-      ok: false,
-      error: {
-        code: e.code,
-        message: e.message,
-        ...(e instanceof ClusterIncompleteError ? { delivered: e.delivered, unanswered: e.unanswered } : {}),
-        ...(e instanceof ClusterError ? { delivered: e.delivered } : {}),
-      },
-    });
-  }
-});
-
-await server.start();
-const address = server.addresses()[0];
-try {
-  await registry.ready();
-  process.send!({ ready: true, port: address && 'port' in address ? address.port : 0 });
-} catch (error) {
-  process.send!({ ready: false, error: String(error) });
-}
+serveCalls(registry, harness);
+await startAndReport(server, registry);

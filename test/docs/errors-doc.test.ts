@@ -41,6 +41,11 @@ const RAISED_BY: Partial<Record<CodeName, { file: string; test: string; evidence
   ClientClosed: { file: 'client/client.test.ts', test: 'connect() on a closed client, or pending when the client is closed: ERR_CLIENT_CLOSED' },
   WebSocketProtocol: { file: 'websocket/frame-receiver.test.ts', test: 'read_server_frames as a client; refuses masked ones' },
   HandshakeRefused: { file: 'websocket/handshake.test.ts', test: 'runs the handshake hook: accept with context, protocol and headers; refuse with a status; a throw is 500' },
+  ClusterUnavailable: { file: 'cluster/redis-faults.test.ts', test: 'a node started while Redis is away: ready() rejects with a code, and it joins once Redis answers' },
+  ClusterTimeout: { file: 'cluster/redis-faults.test.ts', test: 'CLIENT PAUSE 3000: the queue to Redis stays bounded, and what cannot be answered fails with a code', evidence: "codes['ERR_CLUSTER_TIMEOUT']" },
+  ClusterOverloaded: { file: 'cluster/redis-faults.test.ts', test: 'CLIENT PAUSE 3000: the queue to Redis stays bounded, and what cannot be answered fails with a code', evidence: "codes['ERR_CLUSTER_OVERLOADED']" },
+  ClusterIncomplete: { file: 'cluster/local-hub.test.ts', test: 'a live node that does not answer in time is named, and the others are counted' },
+  ClusterRemoteFailed: { file: 'cluster/local-hub.test.ts', test: 'a call the node holding the connection fails rejects with ERR_CLUSTER_REMOTE_FAILED, naming its code' },
 };
 
 /**
@@ -49,11 +54,6 @@ const RAISED_BY: Partial<Record<CodeName, { file: string; test: string; evidence
  * its line when the test lands.
  */
 const NOT_YET_RAISED: Partial<Record<CodeName, string>> = {
-  ClusterUnavailable: 'issue 10 (cluster engines)',
-  ClusterTimeout: 'issue 10 (cluster engines)',
-  ClusterOverloaded: 'issue 10 (cluster engines)',
-  ClusterIncomplete: 'issue 10 (cluster engines)',
-  ClusterRemoteFailed: 'issue 10 (cluster engines)',
   PeerUnreachable: 'the UDP transport (not built yet)',
 };
 
