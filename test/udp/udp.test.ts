@@ -255,7 +255,7 @@ describe('UDP sessions: each peer is a Connection', () => {
     await until(() => client.received.length === 1, 3000, 'the goodbye');
     assert.equal(client.received[0]!.toString(), 'bye');
   });
-  it('connectSessions: each session on its own connected socket, so an ICMP port unreachable becomes sendFail unreachable on it', async (t) => {
+  it('connectSessions: each session on its own connected socket, so an ICMP port unreachable after sendTo becomes sendFail unreachable on it', async (t) => {
     const { server, port } = await udpServer(t, { sessions: true, connectSessions: true });
     server.on('message', ({ connection, message }) => connection.send(message));
     const client = await peer(t);
@@ -273,7 +273,8 @@ describe('UDP sessions: each peer is a Connection', () => {
     // The session's socket gets connected a few ticks after its first datagram: send until the
     // kernel's answer (ICMP port unreachable) comes back as an event.
     await until(() => {
-      if (fails.length === 0) connection.send('anyone?');
+      // server.sendTo to a peer with a session goes through the session's own socket too.
+      if (fails.length === 0) server.sendTo('127.0.0.1', client.port, 'anyone?');
       return fails.length > 0;
     }, 5000, 'sendFail unreachable');
     assert.equal(fails[0]!.code, 'unreachable');
