@@ -208,11 +208,11 @@ describe('UDP sessions: each peer is a Connection', () => {
     assert.equal(server.connectionCount, 1);
   });
 
-  it('a UDP session is reachable through the registry: bound to a user, pushed to by flag with a TCP member of its group', async (t) => {
+  it('a UDP session is reachable through the registry: bound to a user, pushed to by flag, in the same group as a WebSocket user', async (t) => {
     const server = new Server({
       endpoints: [
         { transport: 'udp', host: '127.0.0.1', port: 0, sessions: true, codec: new LineCodec() },
-        { transport: 'tcp', host: '127.0.0.1', port: 0, codec: new LineCodec() },
+        { transport: 'ws', host: '127.0.0.1', port: 0 },
       ],
     });
     await server.start();
@@ -221,7 +221,7 @@ describe('UDP sessions: each peer is a Connection', () => {
       await registry.dispose();
       await server.stop({ timeout: 1000 });
     });
-    const [udp, tcp] = server.addresses();
+    const [udp, ws] = server.addresses();
     server.on('message', async ({ connection, message }) => {
       await registry.bind(connection, String(message));
       await registry.join(connection, 'room');
@@ -229,7 +229,7 @@ describe('UDP sessions: each peer is a Connection', () => {
     });
     const player = await peer(t);
     player.socket.send('alice\n', (udp as { port: number }).port, '127.0.0.1');
-    const web = new Client({ transport: 'tcp', host: '127.0.0.1', port: (tcp as { port: number }).port, codec: new LineCodec() });
+    const web = new Client({ transport: 'ws', host: '127.0.0.1', port: (ws as { port: number }).port });
     t.after(() => web.close());
     const webMessages: unknown[] = [];
     web.on('message', ({ message }) => webMessages.push(message));
