@@ -265,19 +265,20 @@ export class Connection
   }
 
   private queue(frame: Buffer): boolean | null {
-    const behind = this.link.writableLength > 0;
+    // Read once: on the broadcast path this runs once per target.
+    const writable = this.link.writableLength;
     (this.pending ??= []).push(frame);
     this.pendingBytes += frame.length;
     if (!this.flushQueued) {
       this.flushQueued = true;
       scheduleFlush(this);
     }
-    const queued = this.pendingBytes + this.link.writableLength;
+    const queued = this.pendingBytes + writable;
     if (!this.overSendLimit && queued > this.limitsNow.maxSendBufferSize) {
       this.overSendLimit = true;
       this.dispatch('sendBufferFull', { connection: this, queuedBytes: queued, limit: this.limitsNow.maxSendBufferSize });
     }
-    return behind ? null : true;
+    return writable > 0 ? null : true;
   }
 
   /** @internal Writes everything queued in one go. Called by the flush scheduler once per turn. */

@@ -201,8 +201,10 @@ export class Server extends TypedEmitter<ServerEvents> implements ConnectionOwne
 
   /**
    * Sends one datagram from the first UDP endpoint (Swoole's `sendto`): the answer to a `packet`
-   * event, or a message to any UDP peer. The bytes go as they are (no codec). False when the
-   * server has no listening UDP endpoint; a bad address or port throws `ERR_INVALID_ARGUMENT`.
+   * event, or a message to any UDP peer. The bytes go as they are (no codec). To a peer that has a
+   * session, it goes through the session (with `connectSessions`, its own socket, so an ICMP port
+   * unreachable comes back as `sendFail` `unreachable` on that session). False when the server has
+   * no listening UDP endpoint; a bad address or port throws `ERR_INVALID_ARGUMENT`.
    */
   sendTo(address: string, port: number, data: Buffer | Uint8Array | string): boolean {
     const udp = this.endpointListeners.find((listener): listener is UdpListener => listener instanceof UdpListener);

@@ -72,7 +72,9 @@ export class StreamLink implements Link, SocketHandler {
   }
 
   writev(frames: readonly Buffer[], bytes: number): boolean {
-    writeFrames(this.socket, frames, bytes, joinQueued);
+    // The common case (one frame this turn: an echo, a broadcast) without a call more.
+    if (frames.length === 1) this.socket.write(frames[0]!);
+    else writeFrames(this.socket, frames, bytes, joinQueued);
     return true;
   }
 

@@ -96,6 +96,10 @@ describe('endpoints are validated when the server is constructed', () => {
     ['an unknown transport', { transport: 'sctp', port: 0 }, 'transport'],
     ['a WebSocket port out of range', { transport: 'ws', port: 65536 }, 'port'],
     ['endpoint limits out of range', { transport: 'tcp', port: 0, limits: { maxSendBufferSize: 0 } }, 'maxSendBufferSize'],
+    ['a UDP port out of range', { transport: 'udp', port: 70000 }, 'port'],
+    ['a UDP datagram maximum over 65507', { transport: 'udp', port: 0, maxDatagramBytes: 70000 }, 'maxDatagramBytes'],
+    ['UDP sessions that are not a boolean', { transport: 'udp', port: 0, sessions: 'yes' }, 'sessions'],
+    ['a message codec on a UDP endpoint', { transport: 'udp', port: 0, messageCodec: {} }, 'messageCodec'],
   ];
   for (const [what, endpoint, option] of bad) {
     it(`${what}: ERR_INVALID_OPTION naming ${option}`, () => {

@@ -208,11 +208,11 @@ describe('UDP sessions: each peer is a Connection', () => {
     assert.equal(server.connectionCount, 1);
   });
 
-  it('a UDP session is reachable through the registry: bound to a user, pushed to by flag with a TCP member of its group', async (t) => {
+  it('a UDP session is reachable through the registry: bound to a user, pushed to by flag, in the same group as a WebSocket user', async (t) => {
     const server = new Server({
       endpoints: [
         { transport: 'udp', host: '127.0.0.1', port: 0, sessions: true, codec: new LineCodec() },
-        { transport: 'tcp', host: '127.0.0.1', port: 0, codec: new LineCodec() },
+        { transport: 'ws', host: '127.0.0.1', port: 0 },
       ],
     });
     await server.start();
@@ -221,7 +221,7 @@ describe('UDP sessions: each peer is a Connection', () => {
       await registry.dispose();
       await server.stop({ timeout: 1000 });
     });
-    const [udp, tcp] = server.addresses();
+    const [udp, ws] = server.addresses();
     server.on('message', async ({ connection, message }) => {
       await registry.bind(connection, String(message));
       await registry.join(connection, 'room');
@@ -229,7 +229,7 @@ describe('UDP sessions: each peer is a Connection', () => {
     });
     const player = await peer(t);
     player.socket.send('alice\n', (udp as { port: number }).port, '127.0.0.1');
-    const web = new Client({ transport: 'tcp', host: '127.0.0.1', port: (tcp as { port: number }).port, codec: new LineCodec() });
+    const web = new Client({ transport: 'ws', host: '127.0.0.1', port: (ws as { port: number }).port });
     t.after(() => web.close());
     const webMessages: unknown[] = [];
     web.on('message', ({ message }) => webMessages.push(message));
@@ -255,7 +255,7 @@ describe('UDP sessions: each peer is a Connection', () => {
     await until(() => client.received.length === 1, 3000, 'the goodbye');
     assert.equal(client.received[0]!.toString(), 'bye');
   });
-  it('connectSessions: each session on its own connected socket, so an ICMP port unreachable becomes sendFail unreachable on it', async (t) => {
+  it('connectSessions: each session on its own connected socket, so an ICMP port unreachable after sendTo becomes sendFail unreachable on it', async (t) => {
     const { server, port } = await udpServer(t, { sessions: true, connectSessions: true });
     server.on('message', ({ connection, message }) => connection.send(message));
     const client = await peer(t);
@@ -273,7 +273,8 @@ describe('UDP sessions: each peer is a Connection', () => {
     // The session's socket gets connected a few ticks after its first datagram: send until the
     // kernel's answer (ICMP port unreachable) comes back as an event.
     await until(() => {
-      if (fails.length === 0) connection.send('anyone?');
+      // server.sendTo to a peer with a session goes through the session's own socket too.
+      if (fails.length === 0) server.sendTo('127.0.0.1', client.port, 'anyone?');
       return fails.length > 0;
     }, 5000, 'sendFail unreachable');
     assert.equal(fails[0]!.code, 'unreachable');

@@ -79,6 +79,11 @@ export class UdpLink implements Link {
     if (!this.closed) this.sink![linkUnreachable](error);
   }
 
+  /** One datagram from outside the connection's queue (the server's `sendTo` to this peer). */
+  sendDatagram(data: Uint8Array): void {
+    this.carrier.send(Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength), this.remotePort, this.remoteAddress);
+  }
+
   writev(frames: readonly Buffer[]): boolean {
     if (this.closed) return true;
     const carrier = this.carrier;

@@ -97,7 +97,11 @@ export class UdpListener implements Listener, DatagramCarrier {
     if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) throw new InvalidArgumentError('port', port, 'an integer from 1 to 65535');
     const socket = this.socket;
     if (socket === undefined || !this.accepting) return false;
-    socket.send(data, port, address);
+    // To a peer with a session, through the session's carrier: with connectSessions, its own
+    // connected socket, which hears an ICMP port unreachable and reports it on the session.
+    const session = this.sessions.get(address)?.get(port);
+    if (session !== undefined && !session.destroyed) session.sendDatagram(typeof data === 'string' ? Buffer.from(data) : data);
+    else socket.send(data, port, address);
     return true;
   }
 

@@ -210,9 +210,10 @@ export class WebSocketLink implements Link, SocketHandler, FrameHandler, Inbound
   }
 
   writev(frames: readonly Buffer[], bytes: number): boolean {
-    // Frames must follow the 101 response.
-    if (!this.upgraded) return false;
-    writeFrames(this.socket, frames, bytes, joinQueued);
+    // Frames must follow the 101 response. (The flag read directly: this runs per connection per turn.)
+    if ((this.flags & UPGRADED) === 0) return false;
+    if (frames.length === 1) this.socket.write(frames[0]!);
+    else writeFrames(this.socket, frames, bytes, joinQueued);
     return true;
   }
 
