@@ -22,11 +22,12 @@ import {
   type UdpEndpoint,
 } from '../../src/index.js';
 import { nextEvent, tick, until } from '../helpers/wait.js';
+import { stopAfter } from '../helpers/cleanup.js';
 
 async function udpServer(t: TestContext, endpoint: Omit<UdpEndpoint, 'transport' | 'port' | 'host'> = {}, options: Omit<ServerOptions, 'endpoints'> = {}): Promise<{ server: Server; port: number }> {
   const server = new Server({ ...options, endpoints: [{ transport: 'udp', host: '127.0.0.1', port: 0, ...endpoint }] });
+  stopAfter(t, server); // not stop(): some of these servers run on a ManualClock a failed test no longer moves
   await server.start();
-  t.after(() => server.stop({ timeout: 1000 }));
   const address = server.addresses()[0];
   if (!address || address.transport !== 'udp') throw new Error('no udp address');
   return { server, port: address.port };
