@@ -1,6 +1,7 @@
 import { lstat, unlink } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { AddressInUseError, ListenFailedError } from '../errors.js';
+import { AddressInUseError } from '../errors.js';
+import { listenError } from './listen-error.js';
 
 /**
  * Makes `path` free for a new Unix-socket listener. A socket file that refuses connections was
@@ -13,7 +14,8 @@ export async function claimSocketPath(path: string): Promise<void> {
     isSocket = (await lstat(path)).isSocket();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw new ListenFailedError(`cannot inspect ${path}: ${(error as Error).message}`, { cause: error });
+    // EACCES on a directory we cannot search is a permission problem, as ERRORS.md promises.
+    throw listenError(error as NodeJS.ErrnoException, `unix:${path}`);
   }
   if (!isSocket) {
     throw new AddressInUseError(`address in use: unix:${path} exists and is not a socket`);

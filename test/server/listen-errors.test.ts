@@ -72,6 +72,12 @@ describe('server.start() failures', () => {
     chmodSync(readOnly, 0o755);
     const unix = startUnprivileged([{ transport: 'unix', path: join(process.getuid?.() === 0 ? readOnly : '/', 'denied.sock') }]);
     assert.equal(unix.code, ErrorCode.PermissionDenied, unix.message);
+    // A directory it may not even search: inspecting the path for a stale socket fails EACCES.
+    const closed = mkdtempSync(join(tmpdir(), 'sb-listen-closed-'));
+    t.after(() => rmSync(closed, { recursive: true, force: true }));
+    chmodSync(closed, 0o700);
+    const hidden = startUnprivileged([{ transport: 'unix', path: join(closed, 'denied.sock') }]);
+    assert.equal(hidden.code, ErrorCode.PermissionDenied, hidden.message);
   });
 
   it('a Unix path that is a regular file: ERR_ADDRESS_IN_USE, and the file is left untouched', async (t) => {
