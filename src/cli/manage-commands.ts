@@ -67,14 +67,14 @@ export async function statusCommand(argv: readonly string[]): Promise<number> {
 /** The pid of the running server, or ERR_NOT_RUNNING (a stale pid file is removed and said so). */
 function findRunning(files: RunFiles): number {
   const pid = readPid(files.pidFile);
-  if (pid === undefined) throw new CommandError(ErrorCode.NotRunning, `switchboard is not running (no pid file at ${files.pidFile})`);
+  if (pid === undefined) throw new CommandError(ErrorCode.NotRunning, `not running (no pid file at ${files.pidFile})`);
   if (!processAlive(pid)) {
     try {
       unlinkSync(files.pidFile);
     } catch {
       // Removed by someone else meanwhile.
     }
-    throw new CommandError(ErrorCode.NotRunning, `switchboard is not running: pid ${pid} in ${files.pidFile} is gone (stale pid file removed)`);
+    throw new CommandError(ErrorCode.NotRunning, `not running: pid ${pid} in ${files.pidFile} is gone (stale pid file removed)`);
   }
   return pid;
 }

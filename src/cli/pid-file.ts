@@ -49,7 +49,7 @@ export function processAlive(pid: number): boolean {
 export async function claimPidFile(files: RunFiles, answers: (socket: string) => Promise<boolean>): Promise<{ stalePid?: number }> {
   const pid = readPid(files.pidFile);
   if (pid !== undefined && pid !== process.pid && processAlive(pid) && (await answers(files.controlSocket))) {
-    throw new CommandError(ErrorCode.AlreadyRunning, `switchboard is already running (pid ${pid}, pid file ${files.pidFile}); stop it first, or use another --pid-file`);
+    throw new CommandError(ErrorCode.AlreadyRunning, `already running (pid ${pid}, pid file ${files.pidFile}); stop it first, or use another --pid-file`);
   }
   const stale = existsSync(files.pidFile) ? { stalePid: pid ?? 0 } : {};
   if (existsSync(files.pidFile)) unlinkSync(files.pidFile);

@@ -37,11 +37,11 @@ export const DEFAULT_REDIS_PREFIX = 'switchboard';
 export async function startCommand(argv: readonly string[]): Promise<number> {
   const { values, positionals } = parseCommand('start', argv, START_OPTIONS, { min: 1, max: 1, what: 'the app file (switchboard start app.js)' });
   if (values.help) return help('start');
-  const app = resolveAppPath(positionals[0] as string);
   const workers = integerArgument('start', 'workers', values.workers, 1, 0) || undefined;
   const taskWorkers = integerArgument('start', 'task-workers', values['task-workers'], 0, 0);
   const stopTimeout = integerArgument('start', 'stop-timeout', values['stop-timeout'], 0, SUPERVISOR_DEFAULTS.stopTimeout);
   const shape = shapeOf(values);
+  const app = resolveAppPath(positionals[0] as string);
   const files = runFiles(stringArgument(values['pid-file']), stringArgument(values['log-file']));
   if (values.daemon && process.env[DAEMON_ENV] === undefined) return daemonize(argv, files, process.cwd());
   try {
