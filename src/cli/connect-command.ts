@@ -10,9 +10,12 @@ import { LineCodec } from '../codec/line-codec.js';
 import { RawCodec } from '../codec/raw-codec.js';
 import type { TcpTarget, TlsTarget, UnixTarget } from '../transport/dial.js';
 import type { WebSocketTarget } from '../transport/websocket/websocket-dial.js';
-import { parseCommand, stringArgument, usage } from './arguments.js';
+import { integerArgument, parseCommand, stringArgument, usage } from './arguments.js';
 import { ExitCode } from './exit-codes.js';
 import { help } from './start-command.js';
+
+/** How long, after the end of input, `connect` waits for the server to fall quiet before it closes. @default 500 ms */
+const DEFAULT_LINGER = 500;
 
 const CODECS = ['line', 'json', 'length', 'raw'] as const;
 type CodecName = (typeof CODECS)[number];
@@ -21,33 +24,51 @@ export async function connectCommand(argv: readonly string[]): Promise<number> {
   const { values, positionals } = parseCommand(
     'connect',
     argv,
-    { codec: { type: 'string' }, insecure: { type: 'boolean' }, ca: { type: 'string' } },
+    { codec: { type: 'string' }, insecure: { type: 'boolean' }, ca: { type: 'string' }, linger: { type: 'string' } },
     { min: 1, max: 1, what: 'the URL to connect to (tcp://127.0.0.1:7000, ws://127.0.0.1:7001/chat, ...)' },
   );
   if (values.help) return help('connect');
+  const linger = integerArgument('connect', 'linger', values.linger, 0, DEFAULT_LINGER);
   const codecName = stringArgument(values.codec) ?? 'line';
   if (!(CODECS as readonly string[]).includes(codecName)) throw usage('connect', `--codec must be one of ${CODECS.join(', ')}, got ${JSON.stringify(codecName)}`);
   const tls = { ...(values.insecure ? { rejectUnauthorized: false } : {}), ...(typeof values.ca === 'string' ? { ca: readFileSync(values.ca) } : {}) };
-  const client = new Client({ ...targetOf(positionals[0] as string, tls), codec: codecOf(codecName as CodecName) } as ClientOptions);
+  const target = targetOf(positionals[0] as string, tls);
+  // WebSocket frames its own messages (text in, text out); the other transports take the codec.
+  const isWebSocket = target.transport === 'ws' || target.transport === 'wss';
+  const client = new Client((isWebSocket ? target : { ...target, codec: codecOf(codecName as CodecName) }) as ClientOptions);
   await client.connect();
   process.stderr.write(`connected to ${positionals[0]}; type lines to send, Ctrl-D to quit\n`);
-  return new Promise<number>((resolve) => {
+  const input = createInterface({ input: process.stdin, terminal: false });
+  const code = await new Promise<number>((resolve) => {
     let ended = false;
-    client.on('message', ({ message }) => process.stdout.write(`${show(message)}\n`));
+    let quiet: NodeJS.Timeout | undefined;
+    // After the end of input, replies still on their way are printed until the server is quiet for `linger` ms (nc's -q).
+    const closeWhenQuiet = (): void => {
+      clearTimeout(quiet);
+      quiet = setTimeout(() => void client.close().then(() => resolve(ExitCode.Ok)), linger);
+    };
+    client.on('message', ({ message }) => {
+      process.stdout.write(`${show(message)}\n`);
+      if (ended) closeWhenQuiet();
+    });
     client.on('close', ({ reason }) => {
+      clearTimeout(quiet);
       if (!ended) process.stderr.write(`connection closed (${reason})\n`);
       void client.close().then(() => resolve(ExitCode.Ok));
     });
-    const input = createInterface({ input: process.stdin, terminal: false });
     input.on('line', (line) => {
       const message = messageOf(codecName as CodecName, line);
       if (message !== undefined) client.send(message);
     });
     input.on('close', () => {
       ended = true;
-      void client.close().then(() => resolve(ExitCode.Ok));
+      closeWhenQuiet();
     });
   });
+  // The server may have ended the session first: stop reading the terminal so that the process can exit.
+  input.close();
+  process.stdin.destroy();
+  return code;
 }
 
 type TlsSettings = { rejectUnauthorized?: boolean; ca?: Buffer };

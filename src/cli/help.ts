@@ -64,7 +64,7 @@ Stops the running server and starts it again, as a daemon, with the arguments it
 Shows the supervisor's pid and uptime, and each worker's pid, state, uptime, connections, memory
 and messages per second. --json prints the same as one JSON object.
 `,
-  connect: `Usage: switchboard connect URL [--codec C] [--insecure] [--ca FILE]
+  connect: `Usage: switchboard connect URL [--codec C] [--insecure] [--ca FILE] [--linger MS]
 
 An interactive client (like nc or wscat): each line typed is sent as one message, each message
 received is printed on its own line. Ends at end of input (Ctrl-D) or when the server closes.
@@ -73,5 +73,6 @@ URL:  tcp://HOST:PORT   tls://HOST:PORT   unix:/PATH   ws://HOST:PORT/PATH   wss
   --codec C      line (default), json, length (4-byte length field) or raw; WebSocket sends text
   --insecure     do not verify the server's TLS certificate (tls, wss)
   --ca FILE      trust this CA certificate (PEM) for tls and wss
+  --linger MS    after the end of input, wait until the server is quiet this long (default: 500)
 `,
 };
