@@ -1,4 +1,4 @@
-import { ErrorCode, SwitchboardError } from '../errors.js';
+import { UnsupportedError } from '../errors.js';
 
 /** The scale-out shape chosen on the command line: which cluster engine the registry uses. */
 export type ClusterShape =
@@ -20,7 +20,7 @@ export async function installClusterEngine(shape: ClusterShape): Promise<void> {
     case 'workers':
       return;
     case 'redis':
-      throw new SwitchboardError(ErrorCode.Unsupported, `--redis needs the Redis cluster engine, which this build does not have yet`);
+      throw new UnsupportedError(`--redis needs the Redis cluster engine, which this build does not have yet`);
   }
 }
 

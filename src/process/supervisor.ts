@@ -2,7 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Backoff, type ReconnectOptions } from '../client/backoff.js';
-import { CommandError, ErrorCode, InvalidOptionError, SwitchboardError, TaskError, WorkerStartError } from '../errors.js';
+import { AlreadyStartedError, CommandError, ErrorCode, InvalidOptionError, SwitchboardError, TaskError, UnsupportedError, WorkerStartError } from '../errors.js';
 import type { ListeningAddress } from '../transport/endpoint.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
@@ -168,7 +168,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
 
   constructor(options: SupervisorOptions) {
     super();
-    if (!cluster.isPrimary) throw new SwitchboardError(ErrorCode.Unsupported, 'a Supervisor runs in a primary process, not in a cluster worker');
+    if (!cluster.isPrimary) throw new UnsupportedError('a Supervisor runs in a primary process, not in a cluster worker');
     if (typeof options.app !== 'string') throw new InvalidOptionError('app', options.app, 'the path of the app file');
     this.app = resolveAppPath(options.app);
     this.workers = integerOption('workers', options.workers ?? availableParallelism(), 1, 1024);
@@ -197,7 +197,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
 
   /** Plugs a cluster engine's hub into every worker's channel (before `start()`). */
   use(extension: SupervisorExtension): void {
-    if (this.stateNow !== 'idle') throw new SwitchboardError(ErrorCode.AlreadyStarted, 'extensions are added before start()');
+    if (this.stateNow !== 'idle') throw new AlreadyStartedError('extensions are added before start()');
     if (extension.topic === Topic.Process) throw new InvalidOptionError('extension.topic', extension.topic, `a topic other than "${Topic.Process}"`);
     this.extensions.push(extension);
   }
@@ -208,7 +208,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
    * this rejects with a {@link WorkerStartError}: no orphan is left behind.
    */
   async start(): Promise<void> {
-    if (this.stateNow !== 'idle') throw new SwitchboardError(ErrorCode.AlreadyStarted, `supervisor is ${this.stateNow}`);
+    if (this.stateNow !== 'idle') throw new AlreadyStartedError(`supervisor is ${this.stateNow}`);
     this.stateNow = 'starting';
     this.startedAt = this.clock.now();
     cluster.schedulingPolicy = cluster.SCHED_RR;
