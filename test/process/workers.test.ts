@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { LineClient } from '../helpers/line-client.js';
-import { Command, ECHO_APP, PATIENCE, run, scratch, writeApp } from '../cli/command.js';
+import { Command, ECHO_APP, gone, PATIENCE, run, scratch, writeApp } from '../cli/command.js';
 
 interface Started {
   dir: string;
@@ -159,6 +159,16 @@ export const goodbye = 'bye';`;
     assert.match(finished.stdout, /stopped/);
     const probe = connect(port, '127.0.0.1');
     await new Promise((resolve) => probe.once('error', resolve)); // nothing listens any more
+  });
+
+  it('workers do not outlive a supervisor killed with SIGKILL: no orphan keeps the port', { timeout: 2 * PATIENCE }, async (t) => {
+    const { dir, command, port } = await start(t, ECHO_APP, ['--workers', '2']);
+    const pids = (await workers(dir)).map((w) => w.pid);
+    const client = new LineClient(port);
+    t.after(() => client.destroy());
+    command.kill('SIGKILL');
+    for (const pid of pids) await gone(pid);
+    await client.ended();
   });
 
   it('sendMessage reaches one, some or all workers as a message event', async (t) => {
