@@ -10,18 +10,24 @@
  * memory are those of the whole tree. Children are found by their parent pid in /proc/PID/stat. */
 #define MAX_TREE 256
 
-static pid_t parent_of(pid_t pid) {
-  char path[64], buf[1024];
+/* Reads /proc/PID/stat into buf; returns where field 3 (state) starts, or NULL. comm (field 2)
+ * may hold spaces and parens, so fields are counted from the last ')'. */
+static char *stat_fields(pid_t pid, char *buf, size_t size) {
+  char path[64];
   snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
   FILE *f = fopen(path, "r");
-  if (!f) return -1;
-  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  if (!f) return NULL;
+  size_t n = fread(buf, 1, size - 1, f);
   fclose(f);
   buf[n] = 0;
   char *p = strrchr(buf, ')');
-  if (!p || !p[1] || !p[2]) return -1;
-  p += 2; /* field 3, state; field 4 is the parent */
-  p = strchr(p, ' ');
+  return p && p[1] && p[2] ? p + 2 : NULL;
+}
+
+static pid_t parent_of(pid_t pid) {
+  char buf[1024];
+  char *p = stat_fields(pid, buf, sizeof buf);
+  if (p) p = strchr(p, ' '); /* field 4 is the parent */
   return p ? (pid_t)strtol(p + 1, NULL, 10) : -1;
 }
 
@@ -54,42 +60,30 @@ static int process_tree(pid_t root, pid_t *tree) {
 static double one_cpu_seconds(pid_t pid);
 static long one_rss_kb(pid_t pid);
 
-double proc_cpu_seconds(pid_t pid) {
+/* One figure summed over the process and its descendants; -1 if the process itself is unreadable
+ * (a descendant that exited meanwhile adds nothing). */
+static double tree_sum(pid_t pid, double (*one)(pid_t)) {
   pid_t tree[MAX_TREE];
   int n = process_tree(pid, tree);
-  double total = one_cpu_seconds(pid);
+  double total = one(pid);
   if (total < 0) return -1;
   for (int i = 1; i < n; i++) {
-    double cpu = one_cpu_seconds(tree[i]);
-    if (cpu > 0) total += cpu;
+    double value = one(tree[i]);
+    if (value > 0) total += value;
   }
   return total;
 }
 
-long proc_rss_kb(pid_t pid) {
-  pid_t tree[MAX_TREE];
-  int n = process_tree(pid, tree);
-  long total = one_rss_kb(pid);
-  if (total < 0) return -1;
-  for (int i = 1; i < n; i++) {
-    long kb = one_rss_kb(tree[i]);
-    if (kb > 0) total += kb;
-  }
-  return total;
-}
+static double rss_as_double(pid_t pid) { return (double)one_rss_kb(pid); }
+
+double proc_cpu_seconds(pid_t pid) { return tree_sum(pid, one_cpu_seconds); }
+
+long proc_rss_kb(pid_t pid) { return (long)tree_sum(pid, rss_as_double); }
 
 static double one_cpu_seconds(pid_t pid) {
-  char path[64], buf[1024];
-  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-  FILE *f = fopen(path, "r");
-  if (!f) return -1;
-  size_t n = fread(buf, 1, sizeof buf - 1, f);
-  fclose(f);
-  buf[n] = 0;
-  /* comm (field 2) may hold spaces and parens: count fields from the last ')'. */
-  char *p = strrchr(buf, ')');
+  char buf[1024];
+  char *p = stat_fields(pid, buf, sizeof buf); /* at field 3, state */
   if (!p) return -1;
-  p += 2; /* now at field 3, state */
   unsigned long long utime = 0, stime = 0;
   for (int field = 3; field <= 15 && *p; field++) {
     if (field == 14) utime = strtoull(p, NULL, 10);

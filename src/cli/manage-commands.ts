@@ -21,46 +21,57 @@ interface RunningStatus extends SupervisorStatus {
   readonly pidFile: string;
 }
 
-export async function stopCommand(argv: readonly string[]): Promise<number> {
-  const { values } = parseCommand('stop', argv, { ...PID_FILE, timeout: { type: 'string' } }, { min: 0, max: 0, what: '' });
-  if (values.help) return help('stop');
-  const timeout = values.timeout === undefined ? undefined : integerArgument('stop', 'timeout', values.timeout, 0, 0);
+type ParsedValues = Record<string, string | boolean | undefined>;
+
+/**
+ * What every one of these commands does first: parse, show its help if asked, find the running
+ * server through its pid file. Undefined when it printed the help.
+ */
+function locate(command: string, argv: readonly string[], options: Record<string, { type: 'string' | 'boolean' }>): { values: ParsedValues; files: RunFiles; pid: number } | undefined {
+  const { values } = parseCommand(command, argv, { ...PID_FILE, ...options }, { min: 0, max: 0, what: '' });
+  if (values.help) {
+    help(command);
+    return undefined;
+  }
   const files = runFiles(stringArgument(values['pid-file']));
-  const pid = findRunning(files);
-  await stopRunning(files, pid, timeout);
-  process.stdout.write(`switchboard: stopped (pid ${pid})\n`);
+  return { values, files, pid: findRunning(files) };
+}
+
+function timeoutOf(command: string, values: ParsedValues): number | undefined {
+  return values.timeout === undefined ? undefined : integerArgument(command, 'timeout', values.timeout, 0, 0);
+}
+
+export async function stopCommand(argv: readonly string[]): Promise<number> {
+  const found = locate('stop', argv, { timeout: { type: 'string' } });
+  if (!found) return ExitCode.Ok;
+  await stopRunning(found.files, found.pid, timeoutOf('stop', found.values));
+  process.stdout.write(`switchboard: stopped (pid ${found.pid})\n`);
   return ExitCode.Ok;
 }
 
 export async function reloadCommand(argv: readonly string[]): Promise<number> {
-  const { values } = parseCommand('reload', argv, { ...PID_FILE, 'tasks-only': { type: 'boolean' } }, { min: 0, max: 0, what: '' });
-  if (values.help) return help('reload');
-  const files = runFiles(stringArgument(values['pid-file']));
-  const pid = findRunning(files);
-  await ask(files, { cmd: values['tasks-only'] ? 'reload-tasks' : 'reload' });
-  process.stdout.write(`switchboard: ${values['tasks-only'] ? 'task workers' : 'workers'} reloaded (pid ${pid})\n`);
+  const found = locate('reload', argv, { 'tasks-only': { type: 'boolean' } });
+  if (!found) return ExitCode.Ok;
+  const tasksOnly = found.values['tasks-only'] === true;
+  await ask(found.files, { cmd: tasksOnly ? 'reload-tasks' : 'reload' });
+  process.stdout.write(`switchboard: ${tasksOnly ? 'task workers' : 'workers'} reloaded (pid ${found.pid})\n`);
   return ExitCode.Ok;
 }
 
 export async function restartCommand(argv: readonly string[]): Promise<number> {
-  const { values } = parseCommand('restart', argv, { ...PID_FILE, timeout: { type: 'string' } }, { min: 0, max: 0, what: '' });
-  if (values.help) return help('restart');
-  const timeout = values.timeout === undefined ? undefined : integerArgument('restart', 'timeout', values.timeout, 0, 0);
-  const files = runFiles(stringArgument(values['pid-file']));
-  const pid = findRunning(files);
-  const status = (await ask(files, { cmd: 'status' })) as RunningStatus;
-  await stopRunning(files, pid, timeout);
-  process.stdout.write(`switchboard: stopped (pid ${pid}); starting again\n`);
-  return daemonize(status.command.argv, files, status.command.cwd);
+  const found = locate('restart', argv, { timeout: { type: 'string' } });
+  if (!found) return ExitCode.Ok;
+  const status = (await ask(found.files, { cmd: 'status' })) as RunningStatus;
+  await stopRunning(found.files, found.pid, timeoutOf('restart', found.values));
+  process.stdout.write(`switchboard: stopped (pid ${found.pid}); starting again\n`);
+  return daemonize(status.command.argv, found.files, status.command.cwd);
 }
 
 export async function statusCommand(argv: readonly string[]): Promise<number> {
-  const { values } = parseCommand('status', argv, { ...PID_FILE, json: { type: 'boolean' } }, { min: 0, max: 0, what: '' });
-  if (values.help) return help('status');
-  const files = runFiles(stringArgument(values['pid-file']));
-  findRunning(files);
-  const status = (await ask(files, { cmd: 'status' })) as RunningStatus;
-  process.stdout.write(values.json ? `${JSON.stringify(status)}\n` : formatStatus(status));
+  const found = locate('status', argv, { json: { type: 'boolean' } });
+  if (!found) return ExitCode.Ok;
+  const status = (await ask(found.files, { cmd: 'status' })) as RunningStatus;
+  process.stdout.write(found.values.json ? `${JSON.stringify(status)}\n` : formatStatus(status));
   return ExitCode.Ok;
 }
 
