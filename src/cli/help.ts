@@ -36,6 +36,8 @@ Options:
   --stop-timeout MS    how long a stop or a reload lets each worker drain (default: 10000)
   --redis URL          many machines: the registry spans every instance through Redis
   --redis-prefix P     the Redis key prefix of this cluster (default: switchboard)
+  --config F           a JSON file of these options ({"workers": 4, "task-workers": 2}); the
+                       command line wins over it
 
 Signals to the supervisor: SIGTERM / SIGINT stop, SIGUSR1 reloads, SIGUSR2 reloads the task workers.
 `,

@@ -90,8 +90,11 @@ function findRunning(files: RunFiles): number {
   return pid;
 }
 
+/** How long `status` waits for the supervisor's answer (a reload may take as long as it takes). */
+const STATUS_TIMEOUT = 15_000;
+
 async function ask(files: RunFiles, request: ControlRequest): Promise<unknown> {
-  return resultOf(await askControl(files.controlSocket, request));
+  return resultOf(await askControl(files.controlSocket, request, request.cmd === 'status' ? { timeout: STATUS_TIMEOUT } : {}));
 }
 
 function resultOf(reply: ControlReply): unknown {

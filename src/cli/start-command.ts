@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { resolveAppPath } from '../process/app-file.js';
 import type { ClusterShape } from '../process/cluster-shape.js';
@@ -28,6 +28,7 @@ const START_OPTIONS = {
   'stop-timeout': { type: 'string' },
   redis: { type: 'string' },
   'redis-prefix': { type: 'string' },
+  config: { type: 'string' },
 } as const;
 
 /** The Redis key prefix when `--redis-prefix` is not given. */
@@ -35,8 +36,10 @@ export const DEFAULT_REDIS_PREFIX = 'switchboard';
 
 /** `switchboard start APP ...`: the supervisor, in the foreground or as a daemon. */
 export async function startCommand(argv: readonly string[]): Promise<number> {
-  const { values, positionals } = parseCommand('start', argv, START_OPTIONS, { min: 1, max: 1, what: 'the app file (switchboard start app.js)' });
-  if (values.help) return help('start');
+  const parsed = parseCommand('start', argv, START_OPTIONS, { min: 1, max: 1, what: 'the app file (switchboard start app.js)' });
+  if (parsed.values.help) return help('start');
+  const { positionals } = parsed;
+  const values = withConfig(parsed.values);
   const workers = integerArgument('start', 'workers', values.workers, 1, 0) || undefined;
   const taskWorkers = integerArgument('start', 'task-workers', values['task-workers'], 0, 0);
   const stopTimeout = integerArgument('start', 'stop-timeout', values['stop-timeout'], 0, SUPERVISOR_DEFAULTS.stopTimeout);
@@ -121,6 +124,33 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
 export function help(command: string): number {
   process.stdout.write(COMMAND_HELP[command] ?? '');
   return ExitCode.Ok;
+}
+
+/**
+ * The options of a config file (`--config F`, JSON: the same names as the options, e.g.
+ * `{ "workers": 4, "task-workers": 2, "pid-file": "/run/chat.pid" }`), under those of the command
+ * line, which win. Paths in it are relative to the working directory, like the command line's.
+ */
+function withConfig(values: Record<string, string | boolean | undefined>): Record<string, string | boolean | undefined> {
+  const file = stringArgument(values.config);
+  if (file === undefined) return values;
+  let config: unknown;
+  try {
+    config = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw usage('start', `cannot read the config file ${file}: ${(error as Error).message}`);
+  }
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw usage('start', `the config file ${file} must hold a JSON object`);
+  const merged: Record<string, string | boolean | undefined> = {};
+  for (const [name, value] of Object.entries(config)) {
+    const option = Object.hasOwn(START_OPTIONS, name) && name !== 'config' ? START_OPTIONS[name as keyof typeof START_OPTIONS] : undefined;
+    if (!option) throw usage('start', `unknown option ${JSON.stringify(name)} in the config file ${file}`);
+    const fits = option.type === 'boolean' ? typeof value === 'boolean' : typeof value === 'string' || typeof value === 'number';
+    if (!fits) throw usage('start', `${name} in the config file ${file} must be ${option.type === 'boolean' ? 'true or false' : 'a string or a number'}, got ${JSON.stringify(value)}`);
+    merged[name] = typeof value === 'number' ? String(value) : (value as string | boolean);
+  }
+  for (const [name, value] of Object.entries(values)) if (value !== undefined) merged[name] = value;
+  return merged;
 }
 
 function shapeOf(values: Record<string, string | boolean | undefined>): ClusterShape {

@@ -187,3 +187,27 @@ describe('switchboard command: a daemon', () => {
     assert.equal((await run(['stop'], dir)).code, 0);
   });
 });
+
+describe('switchboard command: a config file', () => {
+  it('start --config reads the options from JSON, the command line wins; a bad key exits 2', { timeout: 2 * PATIENCE }, async (t) => {
+    const { dir, remove } = scratch();
+    const cleanup: number[] = [];
+    t.after(() => {
+      for (const pid of cleanup) if (alive(pid)) process.kill(pid, 'SIGKILL');
+      remove();
+    });
+    writeApp(dir, 'app.mjs', ECHO_APP);
+    writeFileSync(join(dir, 'sb.json'), JSON.stringify({ workers: 2, 'pid-file': 'c.pid', daemon: true }));
+    const started = await run(['start', 'app.mjs', '--config', 'sb.json', '--workers', '1'], dir);
+    assert.equal(started.code, 0, started.stderr);
+    cleanup.push(Number(started.stdout.match(/pid (\d+)/)?.[1]));
+    const status = JSON.parse((await run(['status', '--json', '--pid-file', 'c.pid'], dir)).stdout);
+    assert.equal(status.workers.length, 1);
+    assert.equal((await run(['stop', '--pid-file', 'c.pid'], dir)).code, 0);
+
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ wrokers: 2 }));
+    const bad = await run(['start', 'app.mjs', '--config', 'bad.json'], dir);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /unknown option "wrokers" in the config file bad\.json/);
+  });
+});
