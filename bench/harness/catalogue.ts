@@ -47,8 +47,8 @@ export function switchboardSpec(): ServerSpec | undefined {
 
 /**
  * Switchboard's bench server on a supervisor and N workers (`--workers N`), on tcp and ws: the
- * "workers on one machine" shape beside the one process. Echo only until the IPC cluster engine
- * makes a broadcast reach the connections of every worker (the generator waits for all of them).
+ * "workers on one machine" shape beside the one process. A broadcast reaches the connections of
+ * every worker through the IPC cluster engine.
  */
 export function switchboardWorkerSpecs(): ServerSpec[] {
   const single = switchboardSpec();
@@ -59,7 +59,7 @@ export function switchboardWorkerSpecs(): ServerSpec[] {
     label: `Switchboard, ${n} worker${n === 1 ? '' : 's'}`,
     transports: ['tcp', 'ws'],
     args: ['--workers', String(n)],
-    workloads: ['echo', 'echo-pipelined'],
+    workloads: ['echo', 'echo-pipelined', 'bcast', 'push-across'],
   }));
 }
 

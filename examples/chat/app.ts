@@ -66,11 +66,13 @@ export async function makeChat(options: ChatOptions = {}): Promise<Chat> {
 /** The app file's default export: the chat on the ports of the environment. */
 export default async function chatApp(context: AppContext): Promise<Server> {
   void context; // one chat per worker; the registry spans them all in the workers shape
-  const { server } = await makeChat({
+  const { server, registry } = await makeChat({
     port: portFrom('PORT', CHAT_DEFAULTS.port),
     webPort: portFrom('WEB_PORT', CHAT_DEFAULTS.webPort),
     host: process.env.HOST ?? CHAT_DEFAULTS.host,
   });
+  // Serve only once this worker's registry has joined the others (at once in one process).
+  await registry.ready();
   return server;
 }
 

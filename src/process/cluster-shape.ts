@@ -1,3 +1,5 @@
+import { setDefaultClusterEngine } from '../cluster/default-engine.js';
+import { ipcEngine } from '../cluster/ipc-engine.js';
 import { UnsupportedError } from '../errors.js';
 
 /** The scale-out shape chosen on the command line: which cluster engine the registry uses. */
@@ -8,23 +10,18 @@ export type ClusterShape =
 
 /**
  * Sets the process-wide default cluster engine for a shape, before the app makes its registry
- * (step 2 of the worker start order). `single`: none (each Registry keeps its LocalAdapter).
- *
- * `workers` and `redis` need the cluster engines (the IPC engine and issue 10's redisAdapter
- * behind `setDefaultClusterEngine`); until they are on this build, `workers` runs each worker's
- * registry on its own (said in the docs and by `switchboard status`) and `redis` is refused.
+ * (step 2 of the worker start order): `single`, none (each Registry keeps its LocalAdapter);
+ * `workers`, the IPC engine, whose hub is the supervisor (the Supervisor plugs an IpcHub in);
+ * `redis`, the Redis engine.
  */
 export async function installClusterEngine(shape: ClusterShape): Promise<void> {
   switch (shape.type) {
     case 'single':
+      return;
     case 'workers':
+      setDefaultClusterEngine(ipcEngine());
       return;
     case 'redis':
       throw new UnsupportedError(`--redis needs the Redis cluster engine, which this build does not have yet`);
   }
-}
-
-/** Whether the registries of this shape span every worker (false until the IPC engine is wired in). */
-export function registrySpansWorkers(shape: ClusterShape): boolean {
-  return shape.type === 'single';
 }

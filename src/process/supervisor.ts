@@ -2,6 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Backoff, type ReconnectOptions } from '../client/backoff.js';
+import { IpcHub } from '../cluster/ipc-hub.js';
 import { AlreadyStartedError, CommandError, ErrorCode, InvalidOptionError, SwitchboardError, TaskError, UnsupportedError, WorkerStartError } from '../errors.js';
 import type { ListeningAddress } from '../transport/endpoint.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
@@ -35,7 +36,7 @@ export interface SupervisorOptions {
   stableAfter?: number;
   /** Delays between restarts of a worker that keeps dying. @default { initialDelay: 100, maxDelay: 30 s, factor: 2, jitter: 0 } */
   restartBackoff?: ReconnectOptions;
-  /** Cluster engines' hubs (the IPC engine) plugged into every worker's channel. @default none */
+  /** Cluster engines' hubs plugged into every worker's channel. @default an IpcHub in the workers shape (unless one on its topic is given) */
   extensions?: SupervisorExtension[];
   clock?: Clock;
 }
@@ -183,6 +184,10 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     this.extensions = [...(options.extensions ?? [])];
     for (const extension of this.extensions) {
       if (extension.topic === Topic.Process) throw new InvalidOptionError('extensions', extension.topic, `a topic other than "${Topic.Process}" (the supervisor's own)`);
+    }
+    // The workers' registries use the IPC engine (installClusterEngine): this supervisor is their hub.
+    if (this.shape.type === 'workers' && !this.extensions.some((extension) => extension.topic === Topic.Cluster)) {
+      this.extensions.push(new IpcHub());
     }
     // Unique across machines and restarts of the supervisor; worker and generation are added per fork.
     this.id = randomBytes(4).readUInt32BE(0).toString(36);
