@@ -36,35 +36,37 @@ export async function connectCommand(argv: readonly string[]): Promise<number> {
   // WebSocket frames its own messages (text in, text out); the other transports take the codec.
   const isWebSocket = target.transport === 'ws' || target.transport === 'wss';
   const client = new Client((isWebSocket ? target : { ...target, codec: codecOf(codecName as CodecName) }) as ClientOptions);
+  let ended = false;
+  let quiet: NodeJS.Timeout | undefined;
+  let finish!: (code: number) => void;
+  const finished = new Promise<number>((resolve) => (finish = resolve));
+  // After the end of input, replies still on their way are printed until the server is quiet for `linger` ms (nc's -q).
+  const closeWhenQuiet = (): void => {
+    clearTimeout(quiet);
+    quiet = setTimeout(() => void client.close().then(() => finish(ExitCode.Ok)), linger);
+  };
+  // Listening before connecting: a greeting can arrive with the end of the handshake, before connect() resolves.
+  client.on('message', ({ message }) => {
+    process.stdout.write(`${show(message)}\n`);
+    if (ended) closeWhenQuiet();
+  });
+  client.on('close', ({ reason }) => {
+    clearTimeout(quiet);
+    if (!ended) process.stderr.write(`connection closed (${reason})\n`);
+    void client.close().then(() => finish(ExitCode.Ok));
+  });
   await client.connect();
   process.stderr.write(`connected to ${positionals[0]}; type lines to send, Ctrl-D to quit\n`);
   const input = createInterface({ input: process.stdin, terminal: false });
-  const code = await new Promise<number>((resolve) => {
-    let ended = false;
-    let quiet: NodeJS.Timeout | undefined;
-    // After the end of input, replies still on their way are printed until the server is quiet for `linger` ms (nc's -q).
-    const closeWhenQuiet = (): void => {
-      clearTimeout(quiet);
-      quiet = setTimeout(() => void client.close().then(() => resolve(ExitCode.Ok)), linger);
-    };
-    client.on('message', ({ message }) => {
-      process.stdout.write(`${show(message)}\n`);
-      if (ended) closeWhenQuiet();
-    });
-    client.on('close', ({ reason }) => {
-      clearTimeout(quiet);
-      if (!ended) process.stderr.write(`connection closed (${reason})\n`);
-      void client.close().then(() => resolve(ExitCode.Ok));
-    });
-    input.on('line', (line) => {
-      const message = messageOf(codecName as CodecName, line);
-      if (message !== undefined) client.send(message);
-    });
-    input.on('close', () => {
-      ended = true;
-      closeWhenQuiet();
-    });
+  input.on('line', (line) => {
+    const message = messageOf(codecName as CodecName, line);
+    if (message !== undefined) client.send(message);
   });
+  input.on('close', () => {
+    ended = true;
+    closeWhenQuiet();
+  });
+  const code = await finished;
   // The server may have ended the session first: stop reading the terminal so that the process can exit.
   input.close();
   process.stdin.destroy();
