@@ -249,6 +249,28 @@ export default function app(context) {
   });
 });
 
+describe('workers: a reload of broken code', () => {
+  it('stops at the first new worker that cannot start; the old workers keep serving', { timeout: 2 * PATIENCE }, async (t) => {
+    const spot = scratch();
+    t.after(spot.remove);
+    const marker = join(spot.dir, 'broken');
+    const app = `import { existsSync } from 'node:fs';\n${ECHO_APP.replace(
+      'export default function app(context) {',
+      `export default function app(context) {\n  if (existsSync(${JSON.stringify(marker)})) throw new Error('syntax of the new code');`,
+    )}`;
+    const { dir, port } = await start(t, app, ['--workers', '2']);
+    const client = new LineClient(port);
+    t.after(() => client.destroy());
+    writeFileSync(marker, '');
+    const reload = await run(['reload'], dir);
+    assert.equal(reload.code, 1);
+    assert.match(reload.stderr, /worker 0 could not start the app: syntax of the new code/);
+    assert.deepEqual((await workers(dir)).map((w) => [w.generation, w.state]), [[1, 'ready'], [1, 'ready']]);
+    client.send('still there?');
+    assert.match(await client.line(PATIENCE), /^[01] 1 still there\?$/);
+  });
+});
+
 describe('workers: tasks through the supervisor', () => {
   it('a worker runs the app\'s tasks on the task workers: results, handler errors, a crash mid-task', { timeout: 2 * PATIENCE }, async (t) => {
     const app = `
