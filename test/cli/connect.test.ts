@@ -41,7 +41,7 @@ describe('switchboard connect', () => {
     assert.equal(out, 'welcome\necho: hello\necho: bye now\n');
   });
 
-  it('talks to a Unix socket, a TLS server (with --ca) and a WebSocket server', { timeout: 2 * PATIENCE }, async (t) => {
+  it('talks to a Unix socket, a TLS server (verified with --ca, or --insecure), and WebSocket servers (ws, wss)', { timeout: 3 * PATIENCE }, async (t) => {
     const { dir, remove } = scratch();
     t.after(remove);
     const path = join(dir, 's.sock');
@@ -52,11 +52,18 @@ describe('switchboard connect', () => {
     writeFileSync(join(dir, 'ca.pem'), material.cert);
     const tls = await echoServer(t, { transport: 'tls', host: '127.0.0.1', port: 0, tls: material });
     const tlsPort = (tls.addresses()[0] as { port: number }).port;
-    assert.match(await session(t, [`tls://127.0.0.1:${tlsPort}`, '--insecure'], dir), /^welcome\necho: hello\n/);
+    assert.match(await session(t, [`tls://127.0.0.1:${tlsPort}`, '--ca', join(dir, 'ca.pem')], dir), /^welcome\necho: hello\n/);
+    const unverified = await run(['connect', `tls://127.0.0.1:${tlsPort}`], dir);
+    assert.equal(unverified.code, 1, 'a self-signed certificate is refused without --ca or --insecure');
+    assert.match(unverified.stderr, /certificate/i);
 
     const ws = await echoServer(t, { transport: 'ws', host: '127.0.0.1', port: 0, path: '/chat' });
     const wsPort = (ws.addresses()[0] as { port: number }).port;
     assert.match(await session(t, [`ws://127.0.0.1:${wsPort}/chat`], dir), /^welcome\necho: hello\n/);
+
+    const wss = await echoServer(t, { transport: 'wss', host: '127.0.0.1', port: 0, path: '/', tls: material });
+    const wssPort = (wss.addresses()[0] as { port: number }).port;
+    assert.match(await session(t, [`wss://127.0.0.1:${wssPort}/`, '--insecure'], dir), /^welcome\necho: hello\n/);
   });
 
   it('says when the server closes, and refuses bad URLs and codecs with exit 2', { timeout: PATIENCE }, async (t) => {
