@@ -46,7 +46,6 @@ export const ErrorCode = {
   AppNotFound: 'ERR_APP_NOT_FOUND',
   AppInvalid: 'ERR_APP_INVALID',
   WorkerStartFailed: 'ERR_WORKER_START_FAILED',
-  NotInWorker: 'ERR_NOT_IN_WORKER',
   SupervisorGone: 'ERR_SUPERVISOR_GONE',
   TaskFailed: 'ERR_TASK_FAILED',
   TaskTimeout: 'ERR_TASK_TIMEOUT',
