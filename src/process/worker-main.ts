@@ -1,6 +1,7 @@
 // The entry of every connection-serving worker the supervisor forks (node:cluster runs this file).
 // It learns who it is from the environment, starts the app in the one start order, then answers
 // the supervisor: stop, stats, task results, messages from other workers.
+import cluster from 'node:cluster';
 import { memoryUsage } from 'node:process';
 import { ErrorCode, TaskError } from '../errors.js';
 import { WORKER_ENV, type SupervisorToWorker, type WorkerToSupervisor } from './control-messages.js';
@@ -139,6 +140,13 @@ async function main(): Promise<void> {
   }
   // Ctrl-C reaches the whole process group; the supervisor decides how the workers stop.
   process.on('SIGINT', () => undefined);
+  // node:cluster exits a worker at once (code 0) when its channel closes unexpectedly (the
+  // supervisor died), before any other listener runs. Marked as expected here, first, the worker
+  // instead rejects what it waits for (tasks: ERR_SUPERVISOR_GONE), says goodbye to its
+  // connections and exits after a short drain (WorkerControl's disconnect listener).
+  process.prependOnceListener('disconnect', () => {
+    if (cluster.worker) cluster.worker.exitedAfterDisconnect = true;
+  });
   const control = new WorkerControl(link);
   process.on('SIGTERM', () => void control.stop(STOP_ON_ORPHAN));
   try {

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { LineClient } from '../helpers/line-client.js';
+import { alive, Command, ECHO_APP, PATIENCE, run, scratch, writeApp } from './command.js';
+
+describe('switchboard command: reload', () => {
+  it('reload on a daemon: the port stays open, a second reload meanwhile is refused, old connections get the goodbye', { timeout: 3 * PATIENCE }, async (t) => {
+    const { dir, remove } = scratch();
+    const cleanup: number[] = [];
+    t.after(() => {
+      for (const pid of cleanup) if (alive(pid)) process.kill(pid, 'SIGKILL');
+      remove();
+    });
+    // A new generation takes a while to start (a file says how long), so that a reload can be caught running.
+    const delay = join(dir, 'delay');
+    writeFileSync(delay, '0');
+    writeApp(
+      dir,
+      'app.mjs',
+      `import { readFileSync } from 'node:fs';\nconst slow = Number(readFileSync(${JSON.stringify(delay)}, 'utf8'));\n` +
+        ECHO_APP.replace('export default function app(context) {', 'export default async function app(context) {\n  await new Promise((r) => setTimeout(r, slow));'),
+    );
+    const started = await run(['start', 'app.mjs', '--workers', '2', '--daemon', '--pid-file', 'app.pid'], dir);
+    assert.equal(started.code, 0, started.stderr);
+    const [, pidText, portText] = started.stdout.match(/started as a daemon, pid (\d+), listening on tcp:\/\/127\.0\.0\.1:(\d+)/) ?? [];
+    const pid = Number(pidText);
+    cleanup.push(pid);
+    const client = new LineClient(Number(portText));
+    t.after(() => client.destroy());
+    client.send('hi');
+    assert.match(await client.line(PATIENCE), /^[01] 1 hi$/);
+
+    // The first reload's new workers take 1.5 s to start; a second reload meanwhile is refused.
+    writeFileSync(delay, '1500');
+    const reload = new Command(['reload', '--pid-file', 'app.pid'], { cwd: dir });
+    for (;;) {
+      const now = JSON.parse((await run(['status', '--json', '--pid-file', 'app.pid'], dir)).stdout);
+      if (now.reloading) break;
+    }
+    const refused = await run(['reload', '--pid-file', 'app.pid'], dir);
+    assert.equal(refused.code, 5);
+    assert.match(refused.stderr, /a reload is already running/);
+    const reloaded = await reload.finished;
+    assert.equal(reloaded.code, 0, reloaded.stderr);
+    // The old connection got the goodbye when its worker went, or is on a worker not yet replaced... all are replaced now.
+    assert.equal(await client.line(PATIENCE), 'bye');
+    await client.ended();
+    const after = JSON.parse((await run(['status', '--json', '--pid-file', 'app.pid'], dir)).stdout);
+    assert.deepEqual(after.workers.map((w: { generation: number }) => w.generation), [2, 2]);
+    const fresh = new LineClient(Number(portText)); // the port never closed
+    t.after(() => fresh.destroy());
+    fresh.send('again');
+    assert.match(await fresh.line(PATIENCE), /^[01] 2 again$/);
+    fresh.destroy();
+
+    const stopped = await run(['stop', '--pid-file', 'app.pid'], dir);
+    assert.equal(stopped.code, 0, stopped.stderr);
+    assert.match(readFileSync(join(dir, 'app.log'), 'utf8'), /reload finished/);
+  });
+});
