@@ -35,15 +35,17 @@ Options:
   --log-file F         the daemon's log (default: beside the pid file)
   --stop-timeout MS    how long a stop or a reload lets each worker drain (default: 10000)
   --redis URL          many machines: the registry spans every instance through Redis
-  --redis-prefix P     the Redis key prefix of this cluster (default: switchboard)
+  --redis-prefix P     the Redis key prefix of this cluster: instances with the same one are one
+                       cluster (default: switchboard:)
   --config F           a JSON file of these options ({"workers": 4, "task-workers": 2}); the
                        command line wins over it
 
 Signals to the supervisor: SIGTERM / SIGINT stop, SIGUSR1 reloads, SIGUSR2 reloads the task workers.
 `,
-  run: `Usage: switchboard run APP [--task-workers N] [--stop-timeout MS]
+  run: `Usage: switchboard run APP [--task-workers N] [--stop-timeout MS] [--redis URL] [--redis-prefix P]
 
 Runs APP in this one process: no supervisor, no pid file. SIGTERM / SIGINT stop it gracefully.
+With --redis, this process is one node of the cluster of every instance on that Redis and prefix.
 `,
   stop: `Usage: switchboard stop [--timeout MS] [--pid-file F]
 

@@ -5,6 +5,7 @@ import { resolveAppPath } from '../process/app-file.js';
 import type { ClusterShape } from '../process/cluster-shape.js';
 import { runApp } from '../process/run-app.js';
 import { Supervisor, SUPERVISOR_DEFAULTS } from '../process/supervisor.js';
+import { redisEngineOptions } from '../cluster/redis-engine.js';
 import { describeAddress as describe, type ListeningAddress } from '../transport/endpoint.js';
 import { integerArgument, parseCommand, stringArgument, usage } from './arguments.js';
 import { controlAnswers, serveControl } from './control-socket.js';
@@ -31,9 +32,6 @@ const START_OPTIONS = {
   config: { type: 'string' },
 } as const;
 
-/** The Redis key prefix when `--redis-prefix` is not given. */
-export const DEFAULT_REDIS_PREFIX = 'switchboard';
-
 /** `switchboard start APP ...`: the supervisor, in the foreground or as a daemon. */
 export async function startCommand(argv: readonly string[]): Promise<number> {
   const parsed = parseCommand('start', argv, START_OPTIONS, { min: 1, max: 1, what: 'the app file (switchboard start app.js)' });
@@ -43,7 +41,7 @@ export async function startCommand(argv: readonly string[]): Promise<number> {
   const workers = integerArgument('start', 'workers', values.workers, 1, 0) || undefined;
   const taskWorkers = integerArgument('start', 'task-workers', values['task-workers'], 0, 0);
   const stopTimeout = integerArgument('start', 'stop-timeout', values['stop-timeout'], 0, SUPERVISOR_DEFAULTS.stopTimeout);
-  const shape = shapeOf(values);
+  const shape = shapeOf('start', values, { type: 'workers' });
   const app = resolveAppPath(positionals[0] as string);
   const files = runFiles(stringArgument(values['pid-file']), stringArgument(values['log-file']));
   if (values.daemon && process.env[DAEMON_ENV] === undefined) return daemonize(argv, files, process.cwd());
@@ -104,11 +102,17 @@ async function supervise(argv: readonly string[], { app, workers, taskWorkers, s
 
 /** `switchboard run APP`: the app in this one process. */
 export async function runCommand(argv: readonly string[]): Promise<number> {
-  const { values, positionals } = parseCommand('run', argv, { 'task-workers': { type: 'string' }, 'stop-timeout': { type: 'string' } }, { min: 1, max: 1, what: 'the app file (switchboard run app.js)' });
+  const { values, positionals } = parseCommand(
+    'run',
+    argv,
+    { 'task-workers': { type: 'string' }, 'stop-timeout': { type: 'string' }, redis: { type: 'string' }, 'redis-prefix': { type: 'string' } },
+    { min: 1, max: 1, what: 'the app file (switchboard run app.js)' },
+  );
   if (values.help) return help('run');
   const taskWorkers = integerArgument('run', 'task-workers', values['task-workers'], 0, 0);
   const stopTimeout = integerArgument('run', 'stop-timeout', values['stop-timeout'], 0, SUPERVISOR_DEFAULTS.stopTimeout);
-  const running = await runApp(positionals[0] as string, { taskWorkers });
+  const shape = shapeOf('run', values, { type: 'single' });
+  const running = await runApp(positionals[0] as string, { taskWorkers, shape });
   log(`${positionals[0]} in one process, listening on ${running.server.addresses().map(describe).join(', ')}; pid ${process.pid}`);
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -153,14 +157,20 @@ function withConfig(values: Record<string, string | boolean | undefined>): Recor
   return merged;
 }
 
-function shapeOf(values: Record<string, string | boolean | undefined>): ClusterShape {
+function shapeOf(command: string, values: Record<string, string | boolean | undefined>, otherwise: ClusterShape): ClusterShape {
   const url = stringArgument(values.redis);
+  const prefix = stringArgument(values['redis-prefix']);
   if (url === undefined) {
-    if (values['redis-prefix'] !== undefined) throw usage('start', '--redis-prefix needs --redis URL');
-    return { type: 'workers' };
+    if (prefix !== undefined) throw usage(command, '--redis-prefix needs --redis URL');
+    return otherwise;
   }
-  if (!/^rediss?:\/\//.test(url)) throw usage('start', `--redis must be a redis:// or rediss:// URL, got ${JSON.stringify(url)}`);
-  return { type: 'redis', url, prefix: stringArgument(values['redis-prefix']) ?? DEFAULT_REDIS_PREFIX };
+  try {
+    // Checked here, so that a bad URL or prefix is a usage error, not N workers failing to start.
+    redisEngineOptions({ url, ...(prefix !== undefined ? { prefix } : {}) });
+  } catch (error) {
+    throw usage(command, (error as Error).message.replace(/^option url/, '--redis').replace(/^option prefix/, '--redis-prefix'));
+  }
+  return { type: 'redis', url, ...(prefix !== undefined ? { prefix } : {}) };
 }
 
 /** Logs what happens to the workers (to the terminal, or the daemon's log file). */

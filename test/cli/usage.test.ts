@@ -27,6 +27,12 @@ describe('switchboard command: help and errors', () => {
     const badValue = await run(['start', 'app.js', '--workers', 'many'], dir);
     assert.equal(badValue.code, 2);
     assert.match(badValue.stderr, /--workers must be a whole number >= 1, got "many"/);
+    const badRedis = await run(['start', 'app.js', '--redis', 'http://127.0.0.1:6379'], dir);
+    assert.equal(badRedis.code, 2);
+    assert.match(badRedis.stderr, /--redis must be a redis:\/\/ or rediss:\/\/ URL/);
+    const prefixAlone = await run(['run', 'app.js', '--redis-prefix', 'x:'], dir);
+    assert.equal(prefixAlone.code, 2);
+    assert.match(prefixAlone.stderr, /--redis-prefix needs --redis URL/);
   });
 
   it('an app file that does not exist, or exports nothing usable, fails the start with what was expected', async (t) => {
