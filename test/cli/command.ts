@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 /** dist/src/cli/main.js, from dist/test/cli/. */
@@ -91,6 +92,17 @@ export function run(args: readonly string[], cwd: string, env?: Record<string, s
 export function scratch(): { dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'sb-cli-'));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A scratch directory for a test that starts daemons: each pid pushed to `daemons` is killed, and the directory removed, after the test. */
+export function daemonScratch(t: TestContext): { dir: string; daemons: number[] } {
+  const { dir, remove } = scratch();
+  const daemons: number[] = [];
+  t.after(() => {
+    for (const pid of daemons) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    remove();
+  });
+  return { dir, daemons };
 }
 
 /** Writes an app file (ES module) that imports the package's API as `sb`. */

@@ -3,16 +3,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { LineClient } from '../helpers/line-client.js';
-import { alive, Command, ECHO_APP, PATIENCE, run, scratch, writeApp } from './command.js';
+import { daemonScratch, Command, ECHO_APP, PATIENCE, run, writeApp } from './command.js';
 
 describe('switchboard command: reload', () => {
   it('reload on a daemon: the port stays open, a second reload meanwhile is refused, old connections get the goodbye', { timeout: 3 * PATIENCE }, async (t) => {
-    const { dir, remove } = scratch();
-    const cleanup: number[] = [];
-    t.after(() => {
-      for (const pid of cleanup) if (alive(pid)) process.kill(pid, 'SIGKILL');
-      remove();
-    });
+    const { dir, daemons: cleanup } = daemonScratch(t);
     // A new generation takes a while to start (a file says how long), so that a reload can be caught running.
     const delay = join(dir, 'delay');
     writeFileSync(delay, '0');

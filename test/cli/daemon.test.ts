@@ -4,16 +4,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { LineClient } from '../helpers/line-client.js';
-import { alive, ECHO_APP, gone, PATIENCE, run, scratch, writeApp } from './command.js';
+import { alive, daemonScratch, ECHO_APP, gone, PATIENCE, run, writeApp } from './command.js';
 
 describe('switchboard command: a daemon', () => {
   it('start --daemon, a second start refused, status (text and --json), restart, stop', { timeout: 3 * PATIENCE }, async (t) => {
-    const { dir, remove } = scratch();
-    const cleanup: number[] = [];
-    t.after(() => {
-      for (const pid of cleanup) if (alive(pid)) process.kill(pid, 'SIGKILL');
-      remove();
-    });
+    const { dir, daemons: cleanup } = daemonScratch(t);
     writeApp(dir, 'app.mjs', ECHO_APP);
     const started = await run(['start', 'app.mjs', '--workers', '2', '--daemon', '--pid-file', 'app.pid'], dir);
     assert.equal(started.code, 0, started.stderr);
@@ -62,12 +57,7 @@ describe('switchboard command: a daemon', () => {
   });
 
   it('a start over a stale pid file replaces it', async (t) => {
-    const { dir, remove } = scratch();
-    const cleanup: number[] = [];
-    t.after(() => {
-      for (const pid of cleanup) if (alive(pid)) process.kill(pid, 'SIGKILL');
-      remove();
-    });
+    const { dir, daemons: cleanup } = daemonScratch(t);
     writeApp(dir, 'app.mjs', ECHO_APP);
     const dead = spawnSync(process.execPath, ['-e', '']).pid!;
     writeFileSync(join(dir, 'switchboard.pid'), `${dead}\n`);
@@ -82,12 +72,7 @@ describe('switchboard command: a daemon', () => {
 
 describe('switchboard command: a config file', () => {
   it('start --config reads the options from JSON, the command line wins; a bad key exits 2', { timeout: 2 * PATIENCE }, async (t) => {
-    const { dir, remove } = scratch();
-    const cleanup: number[] = [];
-    t.after(() => {
-      for (const pid of cleanup) if (alive(pid)) process.kill(pid, 'SIGKILL');
-      remove();
-    });
+    const { dir, daemons: cleanup } = daemonScratch(t);
     writeApp(dir, 'app.mjs', ECHO_APP);
     writeFileSync(join(dir, 'sb.json'), JSON.stringify({ workers: 2, 'pid-file': 'c.pid', daemon: true }));
     const started = await run(['start', 'app.mjs', '--config', 'sb.json', '--workers', '1'], dir);
