@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { Backoff, type ReconnectOptions } from '../client/backoff.js';
 import { IpcHub } from '../cluster/ipc-hub.js';
 import { AlreadyStartedError, CommandError, ErrorCode, InvalidOptionError, SwitchboardError, TaskError, UnsupportedError, WorkerStartError } from '../errors.js';
@@ -217,7 +218,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     this.stateNow = 'starting';
     this.startedAt = this.clock.now();
     cluster.schedulingPolicy = cluster.SCHED_RR;
-    cluster.setupPrimary({ exec: new URL('./worker-main.js', import.meta.url).pathname, serialization: 'advanced' });
+    cluster.setupPrimary({ exec: fileURLToPath(new URL('./worker-main.js', import.meta.url)), serialization: 'advanced' });
     if (this.taskWorkers > 0) {
       this.tasks = new TaskPool({ app: this.app, threads: this.taskWorkers, ...(this.maxTaskQueue !== undefined ? { maxQueue: this.maxTaskQueue } : {}) });
     }

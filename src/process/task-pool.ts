@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { ErrorCode, InvalidOptionError, TaskError } from '../errors.js';
 import { integerOption } from '../util/validate.js';
@@ -14,6 +13,9 @@ export interface TaskPoolOptions {
 }
 
 export const TASK_POOL_DEFAULTS = { maxQueue: 1024 } as const;
+
+/** More threads than this is a typo, not a machine. */
+const MAX_TASK_THREADS = 1024;
 
 const THREAD_MODULE = new URL('./task-thread.js', import.meta.url).href;
 
@@ -35,7 +37,7 @@ export class TaskPool {
   private pool: Piscina<TaskRequest, TaskOutcome>;
 
   constructor(options: TaskPoolOptions) {
-    this.threads = integerOption('taskWorkers', options.threads, 1, 4 * Math.max(1, availableParallelism()) * 16);
+    this.threads = integerOption('taskWorkers', options.threads, 1, MAX_TASK_THREADS);
     this.maxQueue = integerOption('maxQueue', options.maxQueue ?? TASK_POOL_DEFAULTS.maxQueue, 0);
     if (typeof options.app !== 'string') throw new InvalidOptionError('app', options.app, 'the path of the app file');
     this.app = options.app;
