@@ -14,6 +14,31 @@ export const INDEX_URL = new URL('../../src/index.js', import.meta.url).href;
 /** How long any one wait of these tests may take: generous, the machine is shared. */
 export const PATIENCE = 60_000;
 
+/**
+ * Every command and daemon these tests start, so that none outlives the test process: a test
+ * file stopped by the runner's timeout never runs its `after` hooks, and a supervisor left
+ * behind would hold its port and its workers.
+ */
+const started = new Set<number>();
+
+function killStarted(): void {
+  for (const pid of started) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Gone already.
+    }
+  }
+  started.clear();
+}
+process.once('exit', killStarted);
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    killStarted();
+    process.exit(1);
+  });
+}
+
 export interface Finished {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -35,10 +60,13 @@ export class Command {
       env: { ...process.env, ...options.env },
       stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     });
+    const pid = this.child.pid;
+    if (pid !== undefined) started.add(pid);
     this.child.stdout!.setEncoding('utf8').on('data', (text: string) => this.add('stdout', text));
     this.child.stderr!.setEncoding('utf8').on('data', (text: string) => this.add('stderr', text));
     this.finished = new Promise((resolve) => {
       this.child.once('close', (code, signal) => {
+        if (pid !== undefined) started.delete(pid);
         this.wake();
         resolve({ code, signal, stdout: this.stdout, stderr: this.stderr });
       });
@@ -95,14 +123,22 @@ export function scratch(): { dir: string; remove(): void } {
 }
 
 /** A scratch directory for a test that starts daemons: each pid pushed to `daemons` is killed, and the directory removed, after the test. */
-export function daemonScratch(t: TestContext): { dir: string; daemons: number[] } {
+export function daemonScratch(t: TestContext): { dir: string; daemons: { push(pid: number): void } } {
   const { dir, remove } = scratch();
   const daemons: number[] = [];
   t.after(() => {
     for (const pid of daemons) if (alive(pid)) process.kill(pid, 'SIGKILL');
     remove();
   });
-  return { dir, daemons };
+  return {
+    dir,
+    daemons: {
+      push(pid) {
+        daemons.push(pid);
+        started.add(pid); // killed with the test process too, if the hooks never run
+      },
+    },
+  };
 }
 
 /** Writes an app file (ES module) that imports the package's API as `sb`. */
