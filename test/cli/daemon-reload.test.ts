@@ -55,3 +55,40 @@ describe('switchboard command: reload', () => {
     assert.match(readFileSync(join(dir, 'app.log'), 'utf8'), /reload finished/);
   });
 });
+
+describe('switchboard command: reload --tasks-only', () => {
+  it('replaces the task worker threads with the new code; the workers stay', { timeout: 2 * PATIENCE }, async (t) => {
+    const { dir, daemons } = daemonScratch(t);
+    const version = join(dir, 'version');
+    writeFileSync(version, '1');
+    writeApp(
+      dir,
+      'app.mjs',
+      `import { readFileSync } from 'node:fs';
+const version = readFileSync(${JSON.stringify(version)}, 'utf8'); // read when a task thread loads the app
+export default function app(context) {
+  const server = new sb.Server({ endpoints: [{ transport: 'tcp', host: '127.0.0.1', port: 0, codec: new sb.LineCodec() }] });
+  server.on('message', async ({ connection }) => connection.send('tasks v' + (await context.task('version'))));
+  return server;
+}
+export const tasks = { version: () => version };`,
+    );
+    const started = await run(['start', 'app.mjs', '--workers', '1', '--task-workers', '1', '--daemon'], dir);
+    assert.equal(started.code, 0, started.stderr);
+    const [, pid, port] = started.stdout.match(/pid (\d+), listening on tcp:\/\/127\.0\.0\.1:(\d+)/) ?? [];
+    daemons.push(Number(pid));
+    const client = new LineClient(Number(port));
+    t.after(() => client.destroy());
+    client.send('?');
+    assert.equal(await client.line(PATIENCE), 'tasks v1');
+    writeFileSync(version, '2');
+    const reload = await run(['reload', '--tasks-only'], dir);
+    assert.equal(reload.code, 0, reload.stderr);
+    assert.match(reload.stdout, /task workers reloaded/);
+    client.send('?');
+    assert.equal(await client.line(PATIENCE), 'tasks v2', 'the same connection, the same worker, new task code');
+    const status = JSON.parse((await run(['status', '--json'], dir)).stdout);
+    assert.deepEqual(status.workers.map((w: { generation: number }) => w.generation), [1]);
+    assert.equal((await run(['stop'], dir)).code, 0);
+  });
+});
