@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname } from 'node:path';
-import { PEERS, standInSpec, switchboardSpec } from './harness/catalogue.js';
+import { PEERS, standInSpec, switchboardSpec, switchboardWorkerSpecs } from './harness/catalogue.js';
 import { renderChart } from './harness/chart.js';
 import { chartLink, parseBenchOptions } from './harness/cli-options.js';
 import { buildLoadgen } from './harness/loadgen.js';
@@ -48,7 +48,7 @@ async function main(): Promise<number> {
   const switchboard = options.standIn ? standInSpec() : switchboardSpec();
   const status: SwitchboardStatus = options.standIn ? 'stand-in' : switchboard ? 'built' : 'missing';
   if (status === 'missing') log('dist/bench/servers/switchboard-server.js not found: measuring the peers only (--stand-in tests the harness with node:net and ws in its place)');
-  const servers = [...(switchboard ? [switchboard] : []), ...PEERS];
+  const servers = [...(switchboard ? [switchboard] : []), ...(options.standIn ? [] : switchboardWorkerSpecs()), ...PEERS];
   const cases = buildMatrix(workloads(options.quick), servers, { only: options.only, tls: build.tls });
   if (!build.tls) notes.push('The load generator was built without OpenSSL headers (libssl-dev), so the TLS runs were skipped.');
   if (cases.length === 0) {

@@ -42,6 +42,22 @@ export const ErrorCode = {
   ClusterRemoteFailed: 'ERR_CLUSTER_REMOTE_FAILED',
   // udp
   PeerUnreachable: 'ERR_PEER_UNREACHABLE',
+  // process and command (workers, task workers, the switchboard command)
+  AppNotFound: 'ERR_APP_NOT_FOUND',
+  AppInvalid: 'ERR_APP_INVALID',
+  WorkerStartFailed: 'ERR_WORKER_START_FAILED',
+  SupervisorGone: 'ERR_SUPERVISOR_GONE',
+  TaskFailed: 'ERR_TASK_FAILED',
+  TaskTimeout: 'ERR_TASK_TIMEOUT',
+  TaskQueueFull: 'ERR_TASK_QUEUE_FULL',
+  TaskWorkerExited: 'ERR_TASK_WORKER_EXITED',
+  UnknownTask: 'ERR_UNKNOWN_TASK',
+  NoTaskWorkers: 'ERR_NO_TASK_WORKERS',
+  NotRunning: 'ERR_NOT_RUNNING',
+  AlreadyRunning: 'ERR_ALREADY_RUNNING',
+  ReloadInProgress: 'ERR_RELOAD_IN_PROGRESS',
+  ControlFailed: 'ERR_CONTROL_FAILED',
+  BadCommandLine: 'ERR_BAD_COMMAND_LINE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -310,5 +326,50 @@ export class ClientClosedError extends SwitchboardError {
 export class PeerUnreachableError extends SwitchboardError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(ErrorCode.PeerUnreachable, message, options);
+  }
+}
+
+// ---- process and command (issue 9): workers, task workers, the switchboard command ----------------
+
+/** An app file is missing, or does not export what the process layer needs (the message says what it expected). */
+export class AppError extends SwitchboardError {
+  constructor(code: typeof ErrorCode.AppNotFound | typeof ErrorCode.AppInvalid, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/** A worker could not start its app (listen failed, the app threw); `cause` is its error as the worker reported it. */
+export class WorkerStartError extends SwitchboardError {
+  constructor(
+    readonly workerId: number,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(ErrorCode.WorkerStartFailed, message, options);
+  }
+}
+
+/**
+ * A task did not give a result: its handler threw (`ERR_TASK_FAILED`, `cause`: the handler's error),
+ * it ran past its timeout (`ERR_TASK_TIMEOUT`), the queue was full (`ERR_TASK_QUEUE_FULL`), the
+ * task worker running it died (`ERR_TASK_WORKER_EXITED`), no handler has that name
+ * (`ERR_UNKNOWN_TASK`), no task workers were started (`ERR_NO_TASK_WORKERS`), or the supervisor
+ * went away (`ERR_SUPERVISOR_GONE`).
+ */
+export class TaskError extends SwitchboardError {
+  constructor(
+    code: ErrorCode,
+    readonly task: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+  }
+}
+
+/** The command could not do what it was asked: nothing runs, something runs already, a reload runs, the control socket failed, bad arguments. */
+export class CommandError extends SwitchboardError {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
   }
 }

@@ -106,3 +106,29 @@ export type { OfflineQueueOptions } from './client/offline-queue.js';
 
 // utilities
 export { ManualClock, systemClock, type Clock } from './util/clock.js';
+
+// process: app files, workers, task workers (the switchboard command is built on these)
+export { AppError, WorkerStartError, TaskError, CommandError } from './errors.js';
+export type { AppModule, AppFactory, TaskHandler, TaskHandlers } from './process/app-file.js';
+export { WorkerContext, WorkerContext as AppContext, TASK_DEFAULTS, type TaskOptions, type WorkerMessageEvent, type WorkerContextEvents, type ShapeName } from './process/worker-context.js';
+export { runApp, type RunAppOptions, type SoloApp } from './process/run-app.js';
+export { startWorker, type StartWorkerOptions, type RunningApp } from './process/start-worker.js';
+export type { ClusterShape } from './process/cluster-shape.js';
+export {
+  Supervisor,
+  SUPERVISOR_DEFAULTS,
+  type SupervisorOptions,
+  type SupervisorEvents,
+  type SupervisorStatus,
+  type WorkerStatus,
+  type WorkerEvent,
+  type WorkerReadyEvent,
+  type WorkerFailEvent,
+  type WorkerExitEvent,
+  type ReloadEvent,
+} from './process/supervisor.js';
+export type { WorkerStats } from './process/control-messages.js';
+export { TaskPool, TASK_POOL_DEFAULTS, type TaskPoolOptions } from './process/task-pool.js';
+export { Topic, envelope, isEnvelope, type Envelope } from './process/envelope.js';
+export type { SupervisorExtension, WorkerPort, WorkerExit } from './process/supervisor-extension.js';
+export { supervisorLink, type SupervisorLink } from './process/supervisor-link.js';

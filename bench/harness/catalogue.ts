@@ -7,7 +7,7 @@ import { SERVERS_DIR } from './paths.js';
 /** len: 4-byte length prefix; ws: WebSocket text frames; eio: socket.io over WebSocket. */
 export type Proto = 'len' | 'ws' | 'eio';
 
-export type ServerId = 'switchboard' | 'net' | 'dgram' | 'ws' | 'socketio' | 'uws';
+export type ServerId = 'switchboard' | 'switchboard-w1' | 'switchboard-w2' | 'net' | 'dgram' | 'ws' | 'socketio' | 'uws';
 
 export interface ServerSpec {
   readonly id: ServerId;
@@ -17,6 +17,10 @@ export interface ServerSpec {
   readonly proto: (transport: BenchTransport) => Proto;
   /** Compiled program run for a transport. */
   readonly script: (transport: BenchTransport) => string;
+  /** More arguments for the program (`--workers N`). */
+  readonly args?: readonly string[];
+  /** Only these workloads (by id); all when absent. */
+  readonly workloads?: readonly string[];
 }
 
 const script = (name: string) => (): string => join(SERVERS_DIR, `${name}.js`);
@@ -41,6 +45,24 @@ export function switchboardSpec(): ServerSpec | undefined {
   return { id: 'switchboard', label: 'Switchboard', transports: SWITCHBOARD_TRANSPORTS, proto: wsOrLen, script: () => file };
 }
 
+/**
+ * Switchboard's bench server on a supervisor and N workers (`--workers N`), on tcp and ws: the
+ * "workers on one machine" shape beside the one process. A broadcast reaches the connections of
+ * every worker through the IPC cluster engine.
+ */
+export function switchboardWorkerSpecs(): ServerSpec[] {
+  const single = switchboardSpec();
+  if (!single) return [];
+  return ([1, 2] as const).map((n) => ({
+    ...single,
+    id: `switchboard-w${n}` as const,
+    label: `Switchboard, ${n} worker${n === 1 ? '' : 's'}`,
+    transports: ['tcp', 'ws'],
+    args: ['--workers', String(n)],
+    workloads: ['echo', 'echo-pipelined', 'bcast', 'push-across'],
+  }));
+}
+
 /** Stands in for Switchboard with node:net (tcp/tls/unix) and ws, to test the harness itself. */
 export function standInSpec(): ServerSpec {
   return {
@@ -54,5 +76,5 @@ export function standInSpec(): ServerSpec {
 
 /** The peer a Switchboard figure is set against: same transport, and for ws every ws peer. */
 export function comparable(peer: ServerSpec, transport: BenchTransport): boolean {
-  return peer.id !== 'switchboard' && peer.transports.includes(transport);
+  return !peer.id.startsWith('switchboard') && peer.transports.includes(transport);
 }

@@ -21,6 +21,8 @@ export function buildMatrix(list: readonly Workload[], servers: readonly ServerS
   const cases: Case[] = [];
   for (const workload of list) {
     for (const server of servers) {
+      if (server.workloads && !server.workloads.includes(workload.id)) continue;
+      if (workload.onlyFor && !workload.onlyFor.some((prefix) => server.id.startsWith(prefix))) continue;
       for (const transport of server.transports) {
         const id = `${workload.id}/${server.id}/${transport}`;
         if (filter.only && !filter.only.test(id)) continue;

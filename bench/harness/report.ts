@@ -82,7 +82,7 @@ function idleTable(runs: readonly RunResult[], comparisons: readonly Comparison[
 function generatorCheck(results: readonly RunResult[], procs: number): string[] {
   const load = results.filter((r) => r.result && r.workload.kind !== 'idle');
   const rate = (r: RunResult): number => r.result?.rate ?? 0;
-  const peers = load.filter((r) => r.serverId !== 'switchboard').sort((a, b) => rate(b) - rate(a));
+  const peers = load.filter((r) => !r.serverId.startsWith('switchboard')).sort((a, b) => rate(b) - rate(a));
   const top = peers[0];
   if (!top?.result) return ['No peer run completed.'];
   const lines = [

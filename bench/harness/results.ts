@@ -77,7 +77,7 @@ export function compare(results: readonly RunResult[]): Comparison[] {
   for (const sb of results) {
     if (sb.serverId !== 'switchboard' || !sb.result) continue;
     for (const peer of results) {
-      if (peer.serverId === 'switchboard' || peer.workload.id !== sb.workload.id || peer.transport !== sb.transport) continue;
+      if (peer.serverId.startsWith('switchboard') || peer.workload.id !== sb.workload.id || peer.transport !== sb.transport) continue;
       const a = sb.result;
       const b = peer.result;
       if (!b) {

@@ -67,7 +67,7 @@ export class Runner {
       let startError = '';
       if (!this.unsupported.has(key)) {
         try {
-          server = await ServerProcess.start(first.server.script(first.transport), first.transport, this.o.tls);
+          server = await ServerProcess.start(first.server.script(first.transport), first.transport, this.o.tls, first.server.args);
         } catch (error) {
           if (error instanceof UnsupportedTransportError) this.unsupported.set(key, error.message);
           startError = `server did not start: ${(error as Error).message}`;

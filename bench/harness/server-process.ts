@@ -49,7 +49,7 @@ export class ServerProcess {
     return [this.exitStatus, this.stderr.trim()].filter(Boolean).join(': ');
   }
 
-  static async start(script: string, transport: BenchTransport, tls: TlsFiles): Promise<ServerProcess> {
+  static async start(script: string, transport: BenchTransport, tls: TlsFiles, extra: readonly string[] = []): Promise<ServerProcess> {
     const endpoint: Endpoint = transport === 'unix'
       ? { transport, port: 0, path: join(tmpdir(), `switchboard-bench-${process.pid}-${Date.now()}.sock`) }
       : { transport, port: await freePort(), path: '' };
@@ -57,6 +57,7 @@ export class ServerProcess {
     if (transport === 'unix') args.push('--path', endpoint.path);
     else args.push('--port', String(endpoint.port));
     if (transport === 'tls' || transport === 'wss') args.push('--cert', tls.cert, '--key', tls.key);
+    args.push(...extra);
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const server = new ServerProcess(child, endpoint);
     await new Promise<void>((resolve, reject) => {

@@ -11,6 +11,8 @@ export interface Workload {
   readonly size: number;
   /** bcast: broadcasts in flight (each from its own connection, until all have it). */
   readonly senders: number;
+  /** Only for these servers (by id prefix); every server when absent. */
+  readonly onlyFor?: readonly string[];
 }
 
 export interface Timing {
@@ -36,6 +38,10 @@ export function workloads(quick: boolean): Workload[] {
     { id: 'bcast', kind: 'bcast', conns: many, inflight: 1, size: 32, senders: BROADCASTS_IN_FLIGHT },
     { id: 'bcast-large', kind: 'bcast', conns: lots, inflight: 1, size: 32, senders: BROADCASTS_IN_FLIGHT },
     { id: 'idle', kind: 'idle', conns: lots, inflight: 0, size: 32, senders: 0 },
+    // Two connections, which round robin puts on different workers: each broadcast is one push
+    // from the sender's worker to a connection on another (and one local delivery). Beside the
+    // one-process figure of the same workload, it is the price of crossing workers.
+    { id: 'push-across', kind: 'bcast', conns: 2, inflight: 1, size: 32, senders: 1, onlyFor: ['switchboard'] },
   ];
 }
 
@@ -45,6 +51,7 @@ export function describe(w: Workload): string {
     case 'echo':
       return `Echo, ${n} connections × ${w.inflight} in flight, ${w.size} B payload`;
     case 'bcast':
+      if (w.id === 'push-across') return 'Push across workers: a broadcast between 2 connections (one per worker with 2 workers)';
       return `Broadcast to ${n} connections, ${w.senders} broadcasts in flight, ${w.size} B payload`;
     case 'idle':
       return `${n} idle connections`;

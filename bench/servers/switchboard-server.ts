@@ -1,47 +1,52 @@
-// Switchboard's bench server: DESIGN.md's benchmark protocol on any transport, written the way
-// a user would write it with the public API: echo with connection.send, broadcast to a group
-// every connection joins, through the registry (encoded once, written to every member, coalesced
-// per turn).
-import { LengthFieldCodec, Registry, Server, type EndpointOptions } from '../../src/index.js';
+// Switchboard's bench server (the app is switchboard-app.ts): in one process, or with
+// `--workers N` on a supervisor and N worker processes, and with `--redis URL [--redis-prefix P]`
+// as one instance of a Redis cluster: the shapes `switchboard start` runs, with its flags, so that
+// the same load generator measures each shape.
+import { fileURLToPath } from 'node:url';
+import { runApp, Supervisor, type ClusterShape } from '../../src/index.js';
+import { BENCH_ENDPOINT, type EndpointArgs } from './switchboard-app.js';
 import { announceReady, parseServerArgs } from './server-args.js';
 
-const args = parseServerArgs(process.argv.slice(2), ['tcp', 'tls', 'unix', 'ws', 'wss', 'udp']);
-const BROADCAST = 0x42; // 'B'
+const argv = process.argv.slice(2);
 
-function endpointFor(): EndpointOptions {
-  switch (args.transport) {
-    case 'unix':
-      return { transport: 'unix', path: args.path, backlog: 4096 };
-    case 'tls':
-      return { transport: 'tls', host: args.host, port: args.port, backlog: 4096, tls: { key: args.key!, cert: args.cert! } };
-    case 'ws':
-      return { transport: 'ws', host: args.host, port: args.port, path: '/', backlog: 4096 };
-    case 'wss':
-      return { transport: 'wss', host: args.host, port: args.port, path: '/', backlog: 4096, tls: { key: args.key!, cert: args.cert! } };
-    case 'udp':
-      // Each peer a session (a Connection), each datagram one length-prefixed frame.
-      return { transport: 'udp', host: args.host, port: args.port, sessions: true, codec: new LengthFieldCodec() };
-    default:
-      return { transport: 'tcp', host: args.host, port: args.port, backlog: 4096 };
+/** Takes `--name VALUE` out of argv (the shared parser knows only the endpoint's options). */
+function take(name: string): string | undefined {
+  const at = argv.indexOf(`--${name}`);
+  if (at === -1) return undefined;
+  const [, value] = argv.splice(at, 2);
+  return value;
+}
+
+const workersText = take('workers');
+const workers = workersText === undefined ? 0 : Number(workersText);
+if (!Number.isInteger(workers) || workers < 0) {
+  process.stderr.write(`--workers must be a whole number, got ${JSON.stringify(workersText)}\n`);
+  process.exit(2);
+}
+const redis = take('redis');
+const prefix = take('redis-prefix');
+const shape: ClusterShape | undefined = redis === undefined ? undefined : { type: 'redis', url: redis, ...(prefix !== undefined ? { prefix } : {}) };
+const { key: _key, cert: _cert, ...endpoint } = parseServerArgs(argv, ['tcp', 'tls', 'unix', 'ws', 'wss', 'udp']);
+process.env[BENCH_ENDPOINT] = JSON.stringify(endpoint satisfies EndpointArgs);
+const app = fileURLToPath(new URL('./switchboard-app.js', import.meta.url));
+
+async function main(): Promise<() => Promise<void>> {
+  if (workers === 0) {
+    const running = await runApp(app, shape ? { shape } : {});
+    return () => running.stop(1000);
   }
+  const supervisor = new Supervisor({ app, workers, stopTimeout: 1000, ...(shape ? { shape } : {}) });
+  await supervisor.start();
+  return () => supervisor.stop();
 }
 
-const server = new Server({ endpoints: [endpointFor()], limits: { maxSendBufferSize: 64 * 1024 * 1024 } });
-const registry = new Registry(server);
-server.on('establish', ({ connection }) => void registry.join(connection, 'all'));
-
-// Over TCP, TLS and Unix a message is a Buffer; over WebSocket a text frame arrives as a string
-// and is sent back as one.
-server.on('message', ({ connection, message }) => {
-  const first = typeof message === 'string' ? message.charCodeAt(0) : (message as Buffer)[0];
-  if (first === BROADCAST) void registry.sendToGroup('all', message);
-  else connection.send(message);
-});
-
-server.start().then(announceReady, (error: Error) => {
-  process.stderr.write(`switchboard-server: ${error.message}\n`);
-  process.exit(1);
-});
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => void server.stop({ timeout: 1000 }).then(() => process.exit(0)));
-}
+main().then(
+  (stop) => {
+    announceReady();
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop().then(() => process.exit(0)));
+  },
+  (error: Error) => {
+    process.stderr.write(`switchboard-server: ${error.message}\n`);
+    process.exit(1);
+  },
+);

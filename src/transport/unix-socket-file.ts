@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { lstat, unlink } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { AddressInUseError } from '../errors.js';
@@ -28,6 +29,11 @@ export async function claimSocketPath(path: string): Promise<void> {
     });
     probe.once('error', () => resolve(false));
   });
+  // In a worker of the process layer, the listening socket is the supervisor's (node:cluster
+  // listens once, in the primary, for all workers): a live one is most likely its, shared by a
+  // worker that listened first. If it is another server's, the primary's listen fails with
+  // EADDRINUSE, so going on is safe.
+  if (live && cluster.isWorker) return;
   if (live) throw new AddressInUseError(`address in use: unix:${path} has a live server`);
   await unlink(path).catch(() => undefined);
 }

@@ -47,6 +47,22 @@ const RAISED_BY: Partial<Record<CodeName, { file: string; test: string; evidence
   ClusterIncomplete: { file: 'cluster/local-hub.test.ts', test: 'a live node that does not answer in time is named, and the others are counted' },
   ClusterRemoteFailed: { file: 'cluster/local-hub.test.ts', test: 'a call the node holding the connection fails rejects with ERR_CLUSTER_REMOTE_FAILED, naming its code' },
   PeerUnreachable: { file: 'udp/udp.test.ts', test: 'an ICMP port unreachable becomes a sendFail unreachable on the connection, never a crash' },
+  // process and command (issue 9): the command's errors reach a user as a message and an exit code
+  AppNotFound: { file: 'cli/usage.test.ts', test: 'an app file that does not exist, or exports nothing usable, fails the start with what was expected', evidence: 'does not exist' },
+  AppInvalid: { file: 'cli/usage.test.ts', test: 'an app file that does not exist, or exports nothing usable, fails the start with what was expected', evidence: 'must have a default export' },
+  WorkerStartFailed: { file: 'process/crashes.test.ts', test: 'a reload of code that cannot start stops at the first new worker; the old workers keep serving', evidence: 'could not start the app' },
+  SupervisorGone: { file: 'process/workers.test.ts', test: 'workers do not outlive a supervisor killed with SIGKILL: no orphan keeps the port, a pending task rejects' },
+  TaskFailed: { file: 'process/tasks.test.ts', test: 'a handler that throws rejects with ERR_TASK_FAILED carrying its error' },
+  TaskTimeout: { file: 'process/tasks.test.ts', test: 'a timeout rejects with ERR_TASK_TIMEOUT, and the pool goes on' },
+  TaskQueueFull: { file: 'process/tasks.test.ts', test: 'a full queue rejects at once with ERR_TASK_QUEUE_FULL' },
+  TaskWorkerExited: { file: 'process/tasks.test.ts', test: 'a task worker that dies mid-task rejects that task only, and is replaced' },
+  UnknownTask: { file: 'process/tasks.test.ts', test: 'an unknown task rejects with ERR_UNKNOWN_TASK; a bad timeout is refused up front' },
+  NoTaskWorkers: { file: 'process/tasks.test.ts', test: 'task() rejects with ERR_NO_TASK_WORKERS' },
+  NotRunning: { file: 'cli/usage.test.ts', test: 'stop, status, reload and restart with nothing running exit 3; a stale pid file is detected and removed', evidence: 'not running' },
+  AlreadyRunning: { file: 'cli/daemon.test.ts', test: 'start --daemon, a second start refused, status (text and --json), restart, stop', evidence: 'already running' },
+  ReloadInProgress: { file: 'cli/daemon-reload.test.ts', test: 'reload on a daemon: the port stays open, a second reload meanwhile is refused, old connections get the goodbye', evidence: 'a reload is already running' },
+  ControlFailed: { file: 'cli/usage.test.ts', test: 'a pid file naming a live process with no control socket: status cannot reach it, exit 1', evidence: 'cannot reach the control socket' },
+  BadCommandLine: { file: 'cli/usage.test.ts', test: '--help lists the commands, each command has its own --help, an unknown one exits 2', evidence: '--workers must be a whole number' },
 };
 
 /**

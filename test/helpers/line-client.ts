@@ -21,6 +21,8 @@ export class LineClient {
       }
       this.waiter?.();
     });
+    // A reset (the server process killed) ends the connection like a close; `closed` tells.
+    this.socket.on('error', () => undefined);
     this.socket.on('close', () => {
       this.closed = true;
       this.waiter?.();

@@ -1,0 +1,66 @@
+import type { Server } from '../server/server.js';
+import { setProcessNodeId } from '../util/node-id.js';
+import { checkServer, loadApp, type AppModule } from './app-file.js';
+import { installClusterEngine, type ClusterShape } from './cluster-shape.js';
+import { WorkerContext, type ContextBackend, type WorkerIdentity } from './worker-context.js';
+
+export interface StartWorkerOptions {
+  /** The app file (a path; relative ones resolve against the working directory). */
+  app: string;
+  /** Who this process is; `shape` picks the cluster engine. */
+  identity: WorkerIdentity;
+  shape: ClusterShape;
+  /** How the context reaches task workers and other workers. */
+  backend: (context: () => WorkerContext) => ContextBackend;
+}
+
+/** An app started by {@link startWorker}. */
+export interface RunningApp {
+  readonly server: Server;
+  readonly context: WorkerContext;
+  readonly module: AppModule;
+  /** Messages received since the start (for `switchboard status`). */
+  readonly messages: () => number;
+  /**
+   * Stops the server: stop accepting, the app's goodbye to every connection, drain, and destroy
+   * what is still open after `timeout` ms (stalled peers), so that this resolves by the deadline.
+   */
+  stop(timeout: number): Promise<void>;
+}
+
+/**
+ * The one start order of every process that runs an app (the command's workers, `switchboard
+ * run`, tests):
+ *
+ * 1. the node id (unique across machines and restarts: the supervisor's random id, the worker
+ *    id, the generation), so that every connection id the app's server makes is unique;
+ * 2. the default cluster engine for the shape, so that a Registry the app makes without an
+ *    adapter spans the workers (IPC) or the machines (Redis);
+ * 3. import the app file, call its default export with the context, check it returned a Server;
+ * 4. start the server.
+ */
+export async function startWorker(options: StartWorkerOptions): Promise<RunningApp> {
+  setProcessNodeId(options.identity.nodeId);
+  await installClusterEngine(options.shape);
+  const module = await loadApp(options.app);
+  let made: WorkerContext | undefined;
+  const context = new WorkerContext(
+    options.identity,
+    options.backend(() => made as WorkerContext),
+  );
+  made = context;
+  const server = checkServer(options.app, await module.default(context));
+  let messages = 0;
+  server.on('message', () => void messages++);
+  await server.start();
+  return {
+    server,
+    context,
+    module,
+    messages: () => messages,
+    async stop(timeout) {
+      // The goodbye is the app's, on a stop and on a reload alike (clients reconnect to the other workers).
+      await server.stop({ timeout, ...(module.goodbye !== undefined ? { finalMessage: module.goodbye } : {}) });
+    },
+  };
+}
