@@ -50,7 +50,7 @@ export const LENGTH_FIELD_DEFAULTS = {
   maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
 } as const satisfies Required<LengthFieldCodecOptions>;
 
-export class LengthFieldCodec implements Codec<Buffer> {
+export class LengthFieldCodec implements Codec<Buffer, Buffer | Uint8Array | string> {
   readonly name: string;
   readonly maxFrameBytes: number;
   readonly lengthFieldOffset: number;

@@ -1,8 +1,8 @@
 import type { Codec } from '../codec/codec.js';
 import { LengthFieldCodec } from '../codec/length-field-codec.js';
-import { Connection, DEFAULT_CLOSE_TIMEOUT, type ConnectionOwner, type ConnectionTemplate } from '../connection/connection.js';
-import type { ConnectionEvents } from '../connection/events.js';
-import { closeGracefully, destroyWith, handlerFailed } from '../connection/internal.js';
+import { Connection, DEFAULT_CLOSE_TIMEOUT, type AnyConnection, type ConnectionOwner, type ConnectionTemplate } from '../connection/connection.js';
+import type { ConnectionEvents, DefaultContext } from '../connection/events.js';
+import { closeGracefully, destroyWith, handlerFailed, ownerClosed, ownerRelay } from '../connection/internal.js';
 import { resolveLimits, type ConnectionLimits } from '../connection/limits.js';
 import { AlreadyStartedError, InvalidOptionError } from '../errors.js';
 import { createListener, type EndpointOptions } from '../transport/create-listener.js';
@@ -17,11 +17,16 @@ import { integerOption } from '../util/validate.js';
 import type { ServerEvents } from './events.js';
 import { HeartbeatSweep, type HeartbeatOptions } from './heartbeat.js';
 
-export interface ServerOptions {
+/**
+ * `In` and `Out` are the message types of the server's `codec` (inferred from it); endpoints with
+ * codecs of their own are not inferred from: give the server's type parameters by hand then
+ * (`new Server<Packet | Command>(...)`), or tell connections apart by `connection.endpoint`.
+ */
+export interface ServerOptions<In = unknown, Out = In> {
   /** Where to listen; connections from every endpoint are alike. At least one. */
   endpoints: EndpointOptions[];
   /** The codec of every endpoint that names none. @default new LengthFieldCodec() (4-byte big-endian length) */
-  codec?: Codec;
+  codec?: Codec<In, Out>;
   /** Buffer limits of every connection (endpoints and connections may override). @default DEFAULT_LIMITS */
   limits?: ConnectionLimits;
   /** Close silent connections. `true` uses the defaults. @default false (off) */
@@ -64,17 +69,20 @@ type ServerState = 'idle' | 'starting' | 'running' | 'stopping';
  * A server listening on one or more endpoints (TCP, TLS, Unix, WebSocket, UDP) whose connections
  * are all alike: same events, limits, counters and heartbeat.
  */
-export class Server extends TypedEmitter<ServerEvents> implements ConnectionOwner {
-  readonly codec: Codec;
+export class Server<In = unknown, Out = In, Context extends object = DefaultContext>
+  extends TypedEmitter<ServerEvents<In, Out, Context>>
+  implements ConnectionOwner
+{
+  readonly codec: Codec<In, Out>;
   /** This node's id (see {@link ServerOptions.nodeId}); every connection id starts with it. */
   readonly nodeId: string;
-  private readonly options: ServerOptions;
+  private readonly options: ServerOptions<In, Out>;
   private readonly clock: Clock;
   private readonly maxConnections: number;
   private readonly maxPerAddress: number;
   private readonly closeTimeout: number;
   private readonly stopTimeout: number;
-  private readonly live = new Map<string, Connection>();
+  private readonly live = new Map<string, Connection<In, Out, Context>>();
   private readonly perAddress = new Map<string, number>();
   /** One per endpoint, made (and validated) by the constructor. */
   private readonly endpointListeners: Listener[];
@@ -85,14 +93,14 @@ export class Server extends TypedEmitter<ServerEvents> implements ConnectionOwne
   private stateNow: ServerState = 'idle';
   private closedWaiters: Array<() => void> = [];
 
-  constructor(options: ServerOptions) {
+  constructor(options: ServerOptions<In, Out>) {
     super({ captureRejections: true });
     this.nodeId = options.nodeId === undefined ? getProcessNodeId() : validNodeId('nodeId', options.nodeId);
     if (!Array.isArray(options.endpoints) || options.endpoints.length === 0) {
       throw new InvalidOptionError('endpoints', options.endpoints, 'a non-empty array of endpoints');
     }
     this.options = options;
-    this.codec = options.codec ?? new LengthFieldCodec();
+    this.codec = options.codec ?? (new LengthFieldCodec() as Codec<unknown> as Codec<In, Out>);
     this.clock = options.clock ?? systemClock;
     resolveLimits(options.limits);
     this.maxConnections = countOption('maxConnections', options.maxConnections ?? SERVER_DEFAULTS.maxConnections);
@@ -123,11 +131,11 @@ export class Server extends TypedEmitter<ServerEvents> implements ConnectionOwne
   }
 
   /** Every connection accepted and not yet closed (handshakes included). */
-  connections(): IterableIterator<Connection> {
+  connections(): IterableIterator<Connection<In, Out, Context>> {
     return this.live.values();
   }
 
-  connection(id: string): Connection | undefined {
+  connection(id: string): Connection<In, Out, Context> | undefined {
     return this.live.get(id);
   }
 
@@ -218,11 +226,13 @@ export class Server extends TypedEmitter<ServerEvents> implements ConnectionOwne
 
   // ---- ConnectionOwner --------------------------------------------------------------------
 
-  relay<K extends keyof ConnectionEvents>(name: K, event: ConnectionEvents[K]): void {
-    this.emit(name, event as ServerEvents[K]);
+  /** @internal */
+  [ownerRelay]<K extends keyof ConnectionEvents>(name: K, event: ConnectionEvents[K]): void {
+    this.emit(name, event as unknown as ServerEvents<In, Out, Context>[K]);
   }
 
-  connectionClosed(connection: Connection): void {
+  /** @internal */
+  [ownerClosed](connection: AnyConnection): void {
     if (!this.live.delete(connection.id)) return;
     const address = this.maxPerAddress === Infinity ? undefined : connection.remoteAddress;
     if (address !== undefined) {
@@ -238,7 +248,7 @@ export class Server extends TypedEmitter<ServerEvents> implements ConnectionOwne
   }
 
   /** EventEmitter's captureRejections hook: an async server listener rejected. */
-  [Symbol.for('nodejs.rejection')](error: unknown, _name: string, event?: { connection?: Connection }): void {
+  [Symbol.for('nodejs.rejection')](error: unknown, _name: string, event?: { connection?: AnyConnection }): void {
     event?.connection?.[handlerFailed](error);
   }
 
@@ -250,7 +260,7 @@ export class Server extends TypedEmitter<ServerEvents> implements ConnectionOwne
       clock: this.clock,
       admit: (socket) => this.admit(socket),
       accepted: (link: Link) => {
-        const connection = new Connection(nextConnectionId(this.nodeId), link, template);
+        const connection = new Connection<In, Out, Context>(nextConnectionId(this.nodeId), link, template);
         this.live.set(connection.id, connection);
         this.emit('accept', { connection });
         return connection;
