@@ -130,7 +130,7 @@ export class Client<In = unknown, Out = In, Context extends object = DefaultCont
   private stateNow: ClientState = 'idle';
   private failures = 0;
   private retryTimer: TimerHandle | undefined;
-  private waiters: Array<{ resolve: (c: Connection<In, Out, Context>) => void; reject: (e: Error) => void }> = [];
+  private waiters: Array<{ resolve: (c: AnyConnection) => void; reject: (e: Error) => void }> = [];
   private closeWaiters: Array<() => void> = [];
 
   constructor(options: ClientOptions<In, Out>) {
@@ -152,7 +152,16 @@ export class Client<In = unknown, Out = In, Context extends object = DefaultCont
     const framing = this.transport.framing;
     // A WebSocket client's codec is its message codec (the `codec` option is refused there).
     this.codec = framing.codec as Codec<In, Out> | MessageCodec<In, Out>;
-    this.template = { codec: framing.codec, encoder: framing.encoder, framer: framing.framer, limits, clock: this.clock, closeTimeout, owner: this };
+    this.template = {
+      codec: framing.codec,
+      encoder: framing.encoder,
+      framer: framing.framer,
+      limits,
+      clock: this.clock,
+      closeTimeout,
+      owner: this,
+      endpoint: this.transport.describe(),
+    };
   }
 
   get state(): ClientState {

@@ -70,6 +70,8 @@ export interface ConnectionTemplate extends Framing {
   /** How long a graceful `close()` may wait for queued bytes before the link is destroyed. */
   readonly closeTimeout: number;
   readonly owner: ConnectionOwner | undefined;
+  /** The name of the endpoint (or the client's target) the connections came in on; see {@link Connection.endpoint}. */
+  endpoint: string;
 }
 
 /** What a closing connection remembers: one object made when it starts closing, not five fields on every live one. */
@@ -136,7 +138,7 @@ export class Connection<In = unknown, Out = In, Context extends object = Default
   private overSendLimit = false;
   /** Why and how the connection is closing; made when it starts to (a live connection holds none). */
   private ending: Ending | undefined;
-  private iterators: Set<MessageIterator<In>> | undefined;
+  private iterators: Set<{ end(): void }> | undefined;
 
   /** @internal Made by servers and clients, never by users. */
   constructor(id: string, link: Link, template: ConnectionTemplate, state: 'connecting' | 'open' = 'connecting') {
@@ -158,6 +160,14 @@ export class Connection<In = unknown, Out = In, Context extends object = Default
 
   // ---- identity and state ----------------------------------------------------------------
 
+  /**
+   * The name of the endpoint this connection came in on (its `name` option; by default its
+   * listening address, such as `tcp://0.0.0.0:7000`), so that one handler can tell two TCP
+   * endpoints apart. A client's connection names its target.
+   */
+  get endpoint(): string {
+    return this.template.endpoint;
+  }
   /** The transport of this connection's link. */
   get transport(): TransportName {
     return this.link.transport;

@@ -4,9 +4,9 @@ import { Connection, DEFAULT_CLOSE_TIMEOUT, type AnyConnection, type ConnectionO
 import type { ConnectionEvents, DefaultContext } from '../connection/events.js';
 import { closeGracefully, destroyWith, handlerFailed, ownerClosed, ownerRelay } from '../connection/internal.js';
 import { resolveLimits, type ConnectionLimits } from '../connection/limits.js';
-import { AlreadyStartedError, InvalidOptionError } from '../errors.js';
+import { AlreadyStartedError, InvalidArgumentError, InvalidOptionError } from '../errors.js';
 import { createListener, type EndpointOptions } from '../transport/create-listener.js';
-import type { ListeningAddress } from '../transport/endpoint.js';
+import { describeAddress, type ListeningAddress } from '../transport/endpoint.js';
 import type { Link } from '../transport/link.js';
 import type { Listener, ListenerHooks } from '../transport/listener.js';
 import { UdpListener } from '../transport/udp/udp-listener.js';
@@ -56,9 +56,15 @@ export const SERVER_DEFAULTS = {
   stopTimeout: 10_000,
 } as const;
 
-export interface StopOptions {
+export interface StopOptions<In = unknown, Out = In, Context extends object = DefaultContext> {
   /** A last message sent to every connection before it closes (a goodbye). */
-  finalMessage?: unknown;
+  finalMessage?: Out;
+  /**
+   * A goodbye per connection, where endpoints speak different codecs (a binary one to devices,
+   * JSON to dashboards): asked once per connection (switch on `connection.endpoint`), `undefined`
+   * sends none. Wins over `finalMessage`. One that throws costs that connection its goodbye only.
+   */
+  finalMessageFor?: (connection: Connection<In, Out, Context>) => Out | undefined;
   /** Overrides the server's stopTimeout for this call. */
   timeout?: number;
 }
@@ -110,7 +116,7 @@ export class Server<In = unknown, Out = In, Context extends object = DefaultCont
     this.heartbeatOptions = typeof options.heartbeat === 'object' ? options.heartbeat : {};
     if (options.heartbeat) this.heartbeat = this.makeSweep(this.heartbeatOptions);
     // Every endpoint is checked now, naming the option and its value, not when start() listens.
-    this.endpointListeners = options.endpoints.map((endpoint) => {
+    this.endpointListeners = options.endpoints.map((endpoint, index) => {
       const listener = createListener(endpoint, this.codec);
       const framing = listener.framing;
       this.templates.set(listener, {
@@ -121,9 +127,16 @@ export class Server<In = unknown, Out = In, Context extends object = DefaultCont
         clock: this.clock,
         closeTimeout: this.closeTimeout,
         owner: this,
+        endpoint: endpoint.name ?? `${endpoint.transport}#${index}`,
       });
       return listener;
     });
+    const names = new Set<string>();
+    for (const endpoint of options.endpoints) {
+      if (endpoint.name === undefined) continue;
+      if (names.has(endpoint.name)) throw new InvalidOptionError('endpoints[].name', endpoint.name, 'a name no other endpoint has');
+      names.add(endpoint.name);
+    }
   }
 
   get state(): ServerState {
@@ -148,12 +161,36 @@ export class Server<In = unknown, Out = In, Context extends object = DefaultCont
     return this.endpointListeners.map((listener) => listener.address()).filter((a): a is ListeningAddress => a !== undefined);
   }
 
+  /**
+   * The port an endpoint listens on (its resolved port where it asked for 0): the first endpoint's,
+   * or the one at this index of `endpoints`, or the one of this name. Throws
+   * `ERR_INVALID_ARGUMENT` when that endpoint is not listening or has no port (a Unix socket).
+   */
+  port(endpoint: number | string = 0): number {
+    const index = typeof endpoint === 'number' ? endpoint : this.options.endpoints.findIndex((e) => e.name === endpoint);
+    const address = this.endpointListeners[index]?.address();
+    if (address === undefined || address.transport === 'unix') {
+      throw new InvalidArgumentError('endpoint', endpoint, 'an endpoint of this server that listens on a port (start() it first)');
+    }
+    return address.port;
+  }
+
   /** Listens on every endpoint; rejects (closing the ones that did listen) if any cannot. */
   async start(): Promise<void> {
     if (this.stateNow !== 'idle') throw new AlreadyStartedError(`server is ${this.stateNow}`);
     this.stateNow = 'starting';
     try {
-      const results = await Promise.allSettled(this.endpointListeners.map((listener) => listener.listen(this.listenerHooks(listener))));
+      const results = await Promise.allSettled(
+        this.endpointListeners.map(async (listener, index) => {
+          await listener.listen(this.listenerHooks(listener));
+          // An unnamed endpoint is known by where it listens, once that is known (port 0 resolved),
+          // before any connection can be accepted on it (that takes another turn of the loop).
+          const address = listener.address();
+          if (this.options.endpoints[index]!.name === undefined && address !== undefined) {
+            this.templates.get(listener)!.endpoint = describeAddress(address);
+          }
+        }),
+      );
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     } catch (error) {
@@ -171,12 +208,23 @@ export class Server<In = unknown, Out = In, Context extends object = DefaultCont
    * queued and closes it. Connections still open at the deadline are destroyed (what they lose is
    * reported through `sendFail`). Resolves once every connection is closed.
    */
-  async stop(options: StopOptions = {}): Promise<void> {
+  async stop(options: StopOptions<In, Out, Context> = {}): Promise<void> {
     if (this.stateNow !== 'running') return;
     this.stateNow = 'stopping';
     this.heartbeat?.stop();
     await Promise.allSettled(this.endpointListeners.map((listener) => listener.close()));
-    for (const connection of [...this.live.values()]) connection[closeGracefully]('stop', options.finalMessage);
+    const goodbyeFor = options.finalMessageFor;
+    if (goodbyeFor !== undefined && typeof goodbyeFor !== 'function') throw new InvalidArgumentError('finalMessageFor', goodbyeFor, 'a function');
+    for (const connection of [...this.live.values()]) {
+      let message: Out | undefined = options.finalMessage;
+      try {
+        if (goodbyeFor !== undefined) message = goodbyeFor(connection);
+      } catch (error) {
+        // A goodbye that throws costs that connection its goodbye only; the stop goes on.
+        connection[handlerFailed](error);
+      }
+      connection[closeGracefully]('stop', message);
+    }
     const deadline = options.timeout ?? this.stopTimeout;
     if (this.live.size > 0) {
       await new Promise<void>((resolve) => {
