@@ -140,7 +140,12 @@ export class Registry<In = unknown, Out = In, Context extends object = DefaultCo
     }
     if (options.exclusive) {
       const others = (await this.adapter.ids({ type: 'flags', flags: [name] })).filter((other) => other !== id);
-      if (others.length > 0) await this.adapter.close({ type: 'ids', ids: others }, options.finalMessage);
+      if (others.length > 0) {
+        // Unbound first: a graceful close takes a while, and the flag must name only the new
+        // connection once this resolves.
+        await Promise.all(others.map((other) => this.adapter.unbind(other)));
+        await this.adapter.close({ type: 'ids', ids: others }, options.finalMessage);
+      }
     }
     return this.adapter.bind(id, name);
   }
