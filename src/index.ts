@@ -1,3 +1,4 @@
+/// <reference types="node" />
 // The public API of Switchboard: what this file exports is promised, nothing else.
 
 export {
