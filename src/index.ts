@@ -1,4 +1,4 @@
-/// <reference types="node" />
+/// <reference types="node" preserve="true" />
 // The public API of Switchboard: what this file exports is promised, nothing else.
 
 export {

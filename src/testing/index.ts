@@ -1,4 +1,4 @@
-/// <reference types="node" />
+/// <reference types="node" preserve="true" />
 // `switchboard/testing`: helpers for testing codecs of your own, the ones Switchboard's own codec
 // tests use. Imported separately so that applications never load them.
 

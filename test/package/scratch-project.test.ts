@@ -37,6 +37,7 @@ describe('the packed package in a fresh project', () => {
       ].join('\n'),
     );
     run(() => compile(project));
+    run(() => compile(project, 'tsconfig.types-empty.json'));
     const output = run(() => execFileSync(process.execPath, [join(project, 'out/main.js')], { cwd: project, encoding: 'utf8', timeout: 30_000 }));
     assert.equal(output.trim(), 'HELLO');
   });

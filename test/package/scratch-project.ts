@@ -44,11 +44,17 @@ export function scratchProject(): string {
     join(project, 'tsconfig.json'),
     JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, outDir: 'out', rootDir: 'src' } }, null, 2),
   );
+  // TypeScript 5.9's `tsc --init` writes `"types": []` (and 6.0 makes it the default): the package
+  // must bring Node's types itself, not rely on node_modules/@types being scanned.
+  writeFileSync(
+    join(project, 'tsconfig.types-empty.json'),
+    JSON.stringify({ extends: './tsconfig.json', compilerOptions: { types: [], noEmit: true } }, null, 2),
+  );
   mkdirSync(join(project, 'src'));
   return project;
 }
 
 /** Runs the repository's TypeScript (a current one) on the project; its diagnostics on failure. */
-export function compile(project: string): void {
-  execFileSync(process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', project], { encoding: 'utf8', stdio: 'pipe' });
+export function compile(project: string, config = 'tsconfig.json'): void {
+  execFileSync(process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', join(project, config)], { encoding: 'utf8', stdio: 'pipe' });
 }
