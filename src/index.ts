@@ -104,7 +104,7 @@ export { RedisEngine, REDIS_ENGINE_DEFAULTS, type RedisEngineOptions } from './c
 // client
 export { Client, ClientEvent, CLIENT_DEFAULTS, type ClientOptions, type ClientCommonOptions, type ClientCodecOption, type ClientMessageCodecOption, type ClientEvents, type OpenFailEvent, type ConnectFailEvent, type ReconnectEvent } from './client/client.js';
 export { RECONNECT_DEFAULTS, type ReconnectOptions } from './client/backoff.js';
-export type { OfflineQueueOptions } from './client/offline-queue.js';
+export { OFFLINE_QUEUE_DEFAULTS, type OfflineQueueOptions, type OfflineOverflow } from './client/offline-queue.js';
 
 // utilities
 export { ManualClock, systemClock, type Clock } from './util/clock.js';

@@ -140,7 +140,7 @@ export class Client<In = unknown, Out = In, Context extends object = DefaultCont
     this.connectTimeout = integerOption('connectTimeout', options.connectTimeout ?? CLIENT_DEFAULTS.connectTimeout, 1);
     const closeTimeout = integerOption('closeTimeout', options.closeTimeout ?? CLIENT_DEFAULTS.closeTimeout, 0);
     this.backoff = options.reconnect ? new Backoff(options.reconnect === true ? {} : options.reconnect, options.random) : undefined;
-    this.offline = new OfflineQueue(options.offlineQueue);
+    this.offline = new OfflineQueue(options.offlineQueue, this.clock);
     this.transport =
       typeof options.transport === 'object'
         ? options.transport
@@ -207,8 +207,9 @@ export class Client<In = unknown, Out = In, Context extends object = DefaultCont
     this.retryTimer = undefined;
     this.rejectWaiters(new ClientClosedError('client closed before it connected'));
     const lost = this.offline.drain();
-    if (lost.length > 0) {
-      this.emit('sendFail', { connection: undefined, code: 'remoteClosed', lostMessages: lost.length, lostBytes: 0 });
+    const lostCount = lost.fresh.length + lost.expired;
+    if (lostCount > 0) {
+      this.emit('sendFail', { connection: undefined, code: 'remoteClosed', lostMessages: lostCount, lostBytes: 0 });
     }
     const connection = this.current;
     if (!connection) return Promise.resolve();
@@ -262,8 +263,12 @@ export class Client<In = unknown, Out = In, Context extends object = DefaultCont
     this.failures = 0;
     this.current = connection;
     this.stateNow = 'open';
+    // `establish` listeners run first: a protocol that says hello on every (re)connect gets its
+    // hello on the wire ahead of whatever was queued while offline.
     connection[establish]();
-    for (const item of this.offline.drain()) {
+    const { fresh, expired } = this.offline.drain();
+    if (expired > 0) this.emit('sendFail', { connection: undefined, code: 'offlineExpired', lostMessages: expired, lostBytes: 0 });
+    for (const item of fresh) {
       if (item.raw) connection.sendRaw(item.message as Buffer);
       else connection.send(item.message as Out);
     }
@@ -306,7 +311,19 @@ export class Client<In = unknown, Out = In, Context extends object = DefaultCont
   }
 
   private queueOffline(message: unknown, raw: boolean): null | false {
-    if (this.stateNow !== 'closed' && this.offline.push(message, raw)) return null;
+    if (this.stateNow !== 'closed') {
+      const outcome = this.offline.push(message, raw);
+      if (outcome === 'droppedOldest') {
+        this.emit('sendFail', {
+          connection: undefined,
+          code: 'offlineQueueFull',
+          lostMessages: 1,
+          lostBytes: 0,
+          error: new OfflineQueueFullError(this.offline.maxMessages),
+        });
+      }
+      if (outcome !== 'refused') return null;
+    }
     this.emit('sendFail', {
       connection: undefined,
       code: this.stateNow === 'closed' ? 'remoteClosed' : 'offlineQueueFull',

@@ -27,6 +27,8 @@ export type SendFailCode =
   | 'encodeFailed'
   /** A client's offline queue was full. */
   | 'offlineQueueFull'
+  /** A message waited in a client's offline queue longer than its `maxAge`, and was dropped. */
+  | 'offlineExpired'
   /** A datagram could not reach the peer (ICMP port unreachable); see `error`. */
   | 'unreachable';
 

@@ -69,6 +69,43 @@ describe('Client', () => {
     assert.deepEqual(fails, [`offlineQueueFull 1 ${ErrorCode.OfflineQueueFull}`, 'remoteClosed 2 -'], 'what was queued is reported lost on close');
   });
 
+  it("offline queue policies: dropOldest makes room, maxAge drops what went stale; establish listeners speak first", async (t) => {
+    const { server, port } = await tcpServer({}, t);
+    const received: string[] = [];
+    server.on('message', ({ message }) => received.push(String(message)));
+    const clock = new ManualClock();
+    const client = closeAfter(t, new Client({
+      transport: 'tcp',
+      host: '127.0.0.1',
+      port,
+      clock,
+      offlineQueue: { maxMessages: 2, overflow: 'dropOldest', maxAge: 1000 },
+    }));
+    const fails: string[] = [];
+    client.on('sendFail', (event) => fails.push(`${event.code} ${event.lostMessages}`));
+    client.on('establish', ({ connection }) => connection.send('hello'));
+    assert.equal(client.send('a'), null);
+    assert.equal(client.send('b'), null);
+    clock.advance(500);
+    assert.equal(client.send('c'), null, 'dropOldest takes the new one');
+    assert.deepEqual(fails, ['offlineQueueFull 1'], "the oldest ('a') is reported lost");
+    assert.equal(client.queuedWhileOffline, 2);
+    clock.advance(700); // 'b' is 1200 ms old, 'c' 700 ms
+    await client.connect();
+    await until(() => received.length === 2, 5000, 'hello and the fresh message');
+    assert.deepEqual(received, ['hello', 'c']);
+    assert.deepEqual(fails, ['offlineQueueFull 1', 'offlineExpired 1']);
+  });
+
+  it('offline queue options are validated, naming the option', () => {
+    for (const offlineQueue of [{ overflow: 'oldest' }, { maxAge: -1 }, { maxMessages: 1.5 }]) {
+      assert.throws(
+        () => new Client({ transport: 'tcp', host: '127.0.0.1', port: 1, offlineQueue: offlineQueue as never }),
+        (error: Error & { code?: string }) => error.code === ErrorCode.InvalidOption && /offlineQueue\./.test(error.message),
+      );
+    }
+  });
+
   it('gives up after maxAttempts and rejects connect()', async (t) => {
     const port = await freePort();
     const client = closeAfter(t, new Client({ transport: 'tcp', host: '127.0.0.1', port, reconnect: { initialDelay: 1, maxAttempts: 3 } }));
