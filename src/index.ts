@@ -102,7 +102,7 @@ export { redisAdapter, redisEngine, type RedisAdapterOptions } from './cluster/r
 export { RedisEngine, REDIS_ENGINE_DEFAULTS, type RedisEngineOptions } from './cluster/redis-engine.js';
 
 // client
-export { Client, ClientEvent, CLIENT_DEFAULTS, type ClientOptions, type ClientCommonOptions, type ClientCodecOption, type ClientMessageCodecOption, type ClientEvents, type OpenFailEvent, type ConnectFailEvent, type ReconnectEvent } from './client/client.js';
+export { Client, ClientEvent, CLIENT_DEFAULTS, type ClientOptions, type ClientCommonOptions, type ClientHeartbeatOptions, type ClientCodecOption, type ClientMessageCodecOption, type ClientEvents, type OpenFailEvent, type ConnectFailEvent, type ReconnectEvent } from './client/client.js';
 export { RECONNECT_DEFAULTS, type ReconnectOptions } from './client/backoff.js';
 export { OFFLINE_QUEUE_DEFAULTS, type OfflineQueueOptions, type OfflineOverflow } from './client/offline-queue.js';
 

@@ -2,10 +2,11 @@ import type { Codec } from '../codec/codec.js';
 import { LengthFieldCodec } from '../codec/length-field-codec.js';
 import type { MessageCodec } from '../codec/message-codec.js';
 import { Connection, DEFAULT_CLOSE_TIMEOUT, type AnyConnection, type ConnectionOwner, type ConnectionTemplate } from '../connection/connection.js';
-import { establish, handlerFailed, ownerClosed, ownerRelay } from '../connection/internal.js';
+import { establish, handlerFailed, ownerClosed, ownerRelay, probe } from '../connection/internal.js';
+import { HeartbeatSweep, type HeartbeatOptions } from '../server/heartbeat.js';
 import { ConnectionEvent, type ConnectionEvents, type DefaultContext, type SendFailEvent } from '../connection/events.js';
 import { resolveLimits, type ConnectionLimits } from '../connection/limits.js';
-import { ClientClosedError, ConnectError, ErrorCode, OfflineQueueFullError } from '../errors.js';
+import { ClientClosedError, ConnectError, ErrorCode, InvalidOptionError, OfflineQueueFullError } from '../errors.js';
 import type { StreamTarget } from '../transport/dial.js';
 import type { WebSocketTarget } from '../transport/websocket/websocket-dial.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
@@ -30,12 +31,28 @@ export interface ClientCommonOptions {
   reconnect?: ReconnectOptions | boolean;
   /** Bound of the queue of messages sent while disconnected. @default { maxMessages: 1000 } */
   offlineQueue?: OfflineQueueOptions;
+  /**
+   * Detect a half-open server (a crashed host, a cut cable: TCP alone may not notice for hours).
+   * When nothing has been received for `interval`, the client sends `probe` (a message its codec
+   * can express, which the server's protocol answers: a ping for a pong; a WebSocket client
+   * pings instead, and sends `probe` only if given); when nothing at all comes back within
+   * `timeout`, the connection gets `idle` and closes with reason `idle`, and reconnect (if on)
+   * takes over. `true` uses the defaults with no probe message.
+   * @default false (off); when on, timeout 55 s and interval 10 s, as the server's heartbeat
+   */
+  heartbeat?: ClientHeartbeatOptions | boolean;
   /** @default systemClock */
   clock?: Clock;
   /** Random source of the backoff jitter (for tests). @default Math.random */
   random?: () => number;
   /** A transport of your own (the WebSocket module passes its own). */
   transport?: ClientTransport | StreamTarget['transport'] | WebSocketTarget['transport'] | UdpTarget['transport'];
+}
+
+/** A client's heartbeat: the server's options, plus the probe a quiet connection is sent. */
+export interface ClientHeartbeatOptions extends HeartbeatOptions {
+  /** The message sent when the connection has been quiet for `interval` (through the codec). @default none */
+  probe?: unknown;
 }
 
 /** The codec of a TCP, TLS, Unix-socket or UDP client. */
@@ -126,6 +143,7 @@ export class Client<In = unknown, Out = In, Context extends object = DefaultCont
   private readonly connectTimeout: number;
   private readonly backoff: Backoff | undefined;
   private readonly offline: OfflineQueue;
+  private readonly heartbeat: HeartbeatSweep | undefined;
   private current: Connection<In, Out, Context> | undefined;
   private stateNow: ClientState = 'idle';
   private failures = 0;
@@ -152,6 +170,15 @@ export class Client<In = unknown, Out = In, Context extends object = DefaultCont
     const framing = this.transport.framing;
     // A WebSocket client's codec is its message codec (the `codec` option is refused there).
     this.codec = framing.codec as Codec<In, Out> | MessageCodec<In, Out>;
+    if (options.heartbeat) {
+      const heartbeat = options.heartbeat === true ? {} : options.heartbeat;
+      if (typeof heartbeat !== 'object') throw new InvalidOptionError('heartbeat', heartbeat, 'true, false or an object');
+      const message = heartbeat.probe;
+      this.heartbeat = new HeartbeatSweep(heartbeat, this.clock, () => (this.current ? [this.current] : []), (connection) => {
+        connection[probe]();
+        if (message !== undefined) this.current?.send(message as Out);
+      });
+    }
     this.template = {
       codec: framing.codec,
       encoder: framing.encoder,
@@ -203,6 +230,7 @@ export class Client<In = unknown, Out = In, Context extends object = DefaultCont
   close(finalMessage?: Out): Promise<void> {
     if (this.stateNow === 'closed' && !this.current) return Promise.resolve();
     this.stateNow = 'closed';
+    this.heartbeat?.stop();
     if (this.retryTimer) this.clock.clear(this.retryTimer);
     this.retryTimer = undefined;
     this.rejectWaiters(new ClientClosedError('client closed before it connected'));
@@ -230,6 +258,7 @@ export class Client<In = unknown, Out = In, Context extends object = DefaultCont
   [ownerClosed](connection: AnyConnection): void {
     if (connection !== this.current) return;
     this.current = undefined;
+    this.heartbeat?.stop();
     const waiters = this.closeWaiters;
     this.closeWaiters = [];
     for (const waiter of waiters) waiter();
@@ -266,6 +295,7 @@ export class Client<In = unknown, Out = In, Context extends object = DefaultCont
     // `establish` listeners run first: a protocol that says hello on every (re)connect gets its
     // hello on the wire ahead of whatever was queued while offline.
     connection[establish]();
+    this.heartbeat?.start();
     const { fresh, expired } = this.offline.drain();
     if (expired > 0) this.emit('sendFail', { connection: undefined, code: 'offlineExpired', lostMessages: expired, lostBytes: 0 });
     for (const item of fresh) {

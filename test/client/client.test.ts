@@ -97,6 +97,51 @@ describe('Client', () => {
     assert.deepEqual(fails, ['offlineQueueFull 1', 'offlineExpired 1']);
   });
 
+  it('client heartbeat: a quiet connection is probed; a server that answers keeps it, one that went silent gets it closed (idle) and reconnect takes over', async (t) => {
+    const { server, port } = await tcpServer({}, t);
+    let answering = true;
+    const probes: string[] = [];
+    server.on('message', ({ connection, message }) => {
+      probes.push(String(message));
+      if (answering) connection.send('pong');
+    });
+    const clock = new ManualClock();
+    const client = closeAfter(t, new Client({
+      transport: 'tcp',
+      host: '127.0.0.1',
+      port,
+      clock,
+      heartbeat: { interval: 100, timeout: 250, probe: 'ping' },
+      reconnect: { initialDelay: 1_000_000 },
+    }));
+    const pongs: string[] = [];
+    client.on('message', ({ message }) => pongs.push(String(message)));
+    const connection = await client.connect();
+    for (let round = 1; round <= 5; round++) {
+      clock.advance(100);
+      await until(() => pongs.length === round, 5000, `pong ${round}`);
+    }
+    assert.equal(connection.state, 'open', 'five intervals, past the timeout twice over, and still open: every probe was answered');
+    assert.deepEqual(probes, ['ping', 'ping', 'ping', 'ping', 'ping']);
+
+    answering = false;
+    const closed = nextEvent<{ reason: string }>(client, 'close');
+    const reconnecting = nextEvent(client, 'reconnect');
+    clock.advance(100); // probed, no answer
+    await until(() => probes.length === 6, 5000, 'the sixth probe');
+    clock.advance(100);
+    clock.advance(100); // 300 ms of silence > 250
+    assert.equal((await closed).reason, 'idle');
+    await reconnecting;
+  });
+
+  it('client heartbeat options are validated', () => {
+    assert.throws(
+      () => new Client({ transport: 'tcp', host: '127.0.0.1', port: 1, heartbeat: { interval: 0 } }),
+      (error: Error & { code?: string }) => error.code === ErrorCode.InvalidOption && /heartbeat\.interval/.test(error.message),
+    );
+  });
+
   it('offline queue options are validated, naming the option', () => {
     for (const offlineQueue of [{ overflow: 'oldest' }, { maxAge: -1 }, { maxMessages: 1.5 }]) {
       assert.throws(
