@@ -29,6 +29,8 @@ describe('endpoints', () => {
     await until(() => seen.length === 3, 5000, 'three connections');
     assert.deepEqual(seen.sort(), ['admin', 'devices', `tcp://127.0.0.1:${server.port(2)}`].sort());
     assert.equal(server.port(), server.port('devices'));
+    const ids = [...server.connections()].map((connection) => connection.id);
+    for (const id of ids) assert.match(id, new RegExp(`^${server.nodeId}\\.[1-9][0-9]*$`), 'ids are <nodeId>.<decimal counter>');
     assert.equal(clients[0]!.connection!.endpoint, `tcp://127.0.0.1:${server.port('devices')}`, "a client's connection names its target");
     assert.throws(() => server.port('nope'), code(ErrorCode.InvalidArgument));
     assert.throws(() => server.port(7), code(ErrorCode.InvalidArgument));
