@@ -1,11 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Client, ErrorCode, ManualClock, Server, type ConnectFailEvent, type OpenFailEvent } from '../../src/index.js';
+import { Client, ErrorCode, ManualClock, Server, type ClientCommonOptions, type ConnectFailEvent, type OpenFailEvent } from '../../src/index.js';
 import { Backoff } from '../../src/client/backoff.js';
 import { freePort, tcpServer } from '../helpers/servers.js';
 import { nextEvent, until } from '../helpers/wait.js';
 import { expectConnectTimeout, silentServer } from '../helpers/silent-server.js';
-import { stopAfter, closeAfter } from '../helpers/cleanup.js';
+import { stopAfter, closeAfter, type After } from '../helpers/cleanup.js';
+
+/** A TCP client of a loopback port on a ManualClock, closed after the test. */
+function manualClient(t: After, port: number, options: Omit<ClientCommonOptions, 'clock' | 'transport'>): { client: Client; clock: ManualClock } {
+  const clock = new ManualClock();
+  return { clock, client: closeAfter(t, new Client({ transport: 'tcp', host: '127.0.0.1', port, clock, ...options })) };
+}
 
 describe('Client', () => {
   it('a closed port: connectFail with ECONNREFUSED, connect() rejects', async (t) => {
@@ -73,14 +79,7 @@ describe('Client', () => {
     const { server, port } = await tcpServer({}, t);
     const received: string[] = [];
     server.on('message', ({ message }) => received.push(String(message)));
-    const clock = new ManualClock();
-    const client = closeAfter(t, new Client({
-      transport: 'tcp',
-      host: '127.0.0.1',
-      port,
-      clock,
-      offlineQueue: { maxMessages: 2, overflow: 'dropOldest', maxAge: 1000 },
-    }));
+    const { client, clock } = manualClient(t, port, { offlineQueue: { maxMessages: 2, overflow: 'dropOldest', maxAge: 1000 } });
     const fails: string[] = [];
     client.on('sendFail', (event) => fails.push(`${event.code} ${event.lostMessages}`));
     client.on('establish', ({ connection }) => connection.send('hello'));
@@ -105,15 +104,7 @@ describe('Client', () => {
       probes.push(String(message));
       if (answering) connection.send('pong');
     });
-    const clock = new ManualClock();
-    const client = closeAfter(t, new Client({
-      transport: 'tcp',
-      host: '127.0.0.1',
-      port,
-      clock,
-      heartbeat: { interval: 100, timeout: 250, probe: 'ping' },
-      reconnect: { initialDelay: 1_000_000 },
-    }));
+    const { client, clock } = manualClient(t, port, { heartbeat: { interval: 100, timeout: 250, probe: 'ping' }, reconnect: { initialDelay: 1_000_000 } });
     const pongs: string[] = [];
     client.on('message', ({ message }) => pongs.push(String(message)));
     const connection = await client.connect();
