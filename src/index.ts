@@ -39,6 +39,7 @@ export * from './codec/index.js';
 // connection
 export { Connection, ConnectionState, DEFAULT_CLOSE_TIMEOUT, type TransportName } from './connection/connection.js';
 export { ConnectionEvent } from './connection/events.js';
+export { usesCodec, isMessageOf } from './connection/codec-guards.js';
 export { IdleEvent } from './connection/idle-event.js';
 export type {
   ConnectionEvents,

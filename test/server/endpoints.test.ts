@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Client, ErrorCode, JsonCodec, LineCodec, Server, SwitchboardError } from '../../src/index.js';
+import { Client, ErrorCode, JsonCodec, LineCodec, Server, SwitchboardError, isMessageOf, usesCodec } from '../../src/index.js';
 import { closeAfter, stopAfter } from '../helpers/cleanup.js';
 import { RawPeer } from '../helpers/raw-peer.js';
 import { nextEvent, until } from '../helpers/wait.js';
@@ -34,6 +34,34 @@ describe('endpoints', () => {
     assert.equal(clients[0]!.connection!.endpoint, `tcp://127.0.0.1:${server.port('devices')}`, "a client's connection names its target");
     assert.throws(() => server.port('nope'), code(ErrorCode.InvalidArgument));
     assert.throws(() => server.port(7), code(ErrorCode.InvalidArgument));
+  });
+
+  it('isMessageOf / usesCodec tell connections of different codecs apart in one handler', async (t) => {
+    const lines = new LineCodec();
+    const json = new JsonCodec<{ n: number }>();
+    const server = stopAfter(t, new Server({
+      endpoints: [
+        { transport: 'tcp', host: '127.0.0.1', port: 0, codec: lines },
+        { transport: 'tcp', host: '127.0.0.1', port: 0, codec: json },
+      ],
+    }));
+    const established: boolean[] = [];
+    server.on('establish', ({ connection }) => established.push(usesCodec(connection, lines)));
+    server.on('message', (event) => {
+      if (isMessageOf(event, lines)) event.connection.send(event.message.toUpperCase());
+      else if (isMessageOf(event, json)) event.connection.send({ n: event.message.n + 1 });
+    });
+    await server.start();
+    const text = closeAfter(t, new Client({ transport: 'tcp', host: '127.0.0.1', port: server.port(0), codec: new LineCodec() }));
+    const numbers = closeAfter(t, new Client({ transport: 'tcp', host: '127.0.0.1', port: server.port(1), codec: new JsonCodec<{ n: number }>() }));
+    const replies: unknown[] = [];
+    text.on('message', ({ message }) => replies.push(message));
+    numbers.on('message', ({ message }) => replies.push(message));
+    (await text.connect()).send('hi');
+    (await numbers.connect()).send({ n: 41 });
+    await until(() => replies.length === 2, 5000, 'two replies');
+    assert.deepEqual(replies.map((r) => JSON.stringify(r)).sort(), ['"HI"', '{"n":42}']);
+    assert.deepEqual(established.sort(), [false, true]);
   });
 
   it('port() before start() and on a Unix socket is a coded error, not a crash', () => {

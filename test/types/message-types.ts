@@ -8,6 +8,8 @@ import {
   LineCodec,
   Registry,
   Server,
+  isMessageOf,
+  usesCodec,
   type Codec,
   type Connection,
   type DecodedBy,
@@ -115,4 +117,39 @@ export function internalsAreNotMembers(server: Server, client: Client, connectio
   client.connectionClosed(connection);
   // @ts-expect-error: and a connection has no relay
   connection.relay('close', {});
+}
+
+interface Dashboard {
+  op: 'subscribe';
+  topic: string;
+}
+declare const dashboardCodec: JsonMessageCodec<Dashboard>;
+
+export function oneHandlerForEndpointsOfDifferentCodecs(): void {
+  // Endpoints with their own codecs: the server's own types stay unknown, the guards narrow.
+  const server = new Server({
+    endpoints: [
+      { name: 'devices', transport: 'tcp', port: 0, codec: packetCodec },
+      { name: 'dashboards', transport: 'ws', port: 0, messageCodec: dashboardCodec },
+    ],
+  });
+  server.on('message', (event) => {
+    if (isMessageOf(event, packetCodec)) {
+      const kind: Packet['kind'] = event.message.kind;
+      event.connection.send({ kind, body: Buffer.alloc(0) });
+      // @ts-expect-error: a device connection does not take a dashboard message
+      event.connection.send({ op: 'subscribe', topic: 't' });
+    } else if (isMessageOf(event, dashboardCodec)) {
+      const topic: string = event.message.topic;
+      event.connection.send({ op: 'subscribe', topic });
+      // @ts-expect-error: a Dashboard message has no body
+      void event.message.body;
+    }
+  });
+  server.on('establish', ({ connection }) => {
+    if (usesCodec(connection, packetCodec)) {
+      // @ts-expect-error: text to a device
+      connection.send('hello');
+    }
+  });
 }
