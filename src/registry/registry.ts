@@ -1,11 +1,12 @@
 import type { AnyConnection, Connection } from '../connection/connection.js';
 import type { DefaultContext } from '../connection/events.js';
 import { getDefaultAdapter } from '../cluster/default-engine.js';
-import { ClusterIncompleteError, InvalidArgumentError } from '../errors.js';
+import { ClusterIncompleteError, InvalidArgumentError, UnsupportedError } from '../errors.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import type { AdapterInit, Payload, RegistryAdapter, Target } from './adapter.js';
 import { exceptList, idList, idOf, nameList, nameOf, type ConnectionRef, type OneOrMany } from './arguments.js';
 import type { RegistryEvents } from './events.js';
+import type { Holdings } from './membership.js';
 import { LocalAdapter } from './local-adapter.js';
 
 export interface RegistryOptions {
@@ -153,15 +154,16 @@ export class Registry<In = unknown, Out = In, Context extends object = DefaultCo
   /**
    * The flag of a connection of this process, answered at once from this process's own index:
    * what a `message` handler needs of its sender without an `await` (undefined if unbound or not
-   * registered here; ask {@link flagOf} about connections of other nodes).
+   * registered here; ask {@link flagOf} about connections of other nodes). An adapter of your own
+   * without `holdingsOf` makes it throw `ERR_UNSUPPORTED`.
    */
   localFlagOf(connection: ConnectionRef): string | undefined {
-    return this.adapter.holdingsOf?.(idOf(connection, 'connection'))?.flag;
+    return this.localHoldings(connection)?.flag;
   }
 
   /** The groups of a connection of this process, at once (empty if none or not registered here). */
   localGroupsOf(connection: ConnectionRef): string[] {
-    return this.adapter.holdingsOf?.(idOf(connection, 'connection'))?.groups ?? [];
+    return this.localHoldings(connection)?.groups ?? [];
   }
 
   /** Removes a connection's flag. False if unknown or unbound. */
@@ -300,6 +302,13 @@ export class Registry<In = unknown, Out = In, Context extends object = DefaultCo
   }
 
   // ---- internals ---------------------------------------------------------------------------
+
+  private localHoldings(connection: ConnectionRef): Holdings | undefined {
+    const id = idOf(connection, 'connection');
+    // An adapter of your own that keeps no local index cannot answer: say so rather than "unbound".
+    if (!this.adapter.holdingsOf) throw new UnsupportedError('this registry adapter has no local index (holdingsOf): use flagOf / groupsOf');
+    return this.adapter.holdingsOf(id);
+  }
 
   private async push(target: Target, payload: Payload): Promise<number> {
     const result = await this.adapter.push(target, payload);
