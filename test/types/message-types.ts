@@ -15,6 +15,7 @@ import {
   type DecodedBy,
   type EncodedBy,
 } from '../../src/index.js';
+import { SwitchboardClient, type BrowserMessageCodec } from '../../src/browser/switchboard-client.js';
 
 interface Packet {
   kind: 'reading' | 'command';
@@ -152,4 +153,17 @@ export function oneHandlerForEndpointsOfDifferentCodecs(): void {
       connection.send('hello');
     }
   });
+}
+
+export function theBrowserClientIsTypedToo(): void {
+  const chat = new SwitchboardClient<{ text: string }>('wss://example.test/chat', { codec: 'json' });
+  chat.send({ text: 'hi' });
+  // @ts-expect-error: not a chat message
+  chat.send(42);
+  chat.on('message', ({ message }) => void message.text.length);
+  const codec: BrowserMessageCodec<number, number> = { encode: (n) => String(n), decode: (data) => Number(data) };
+  const counter = new SwitchboardClient('wss://example.test/count', { codec });
+  counter.on('message', ({ message }) => void message.toFixed(0));
+  // @ts-expect-error: this codec encodes numbers
+  counter.send('one');
 }
