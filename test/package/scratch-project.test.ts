@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { compile, readmeExample, scratchProject } from './scratch-project.js';
@@ -40,5 +40,15 @@ describe('the packed package in a fresh project', () => {
     run(() => compile(project, 'tsconfig.types-empty.json'));
     const output = run(() => execFileSync(process.execPath, [join(project, 'out/main.js')], { cwd: project, encoding: 'utf8', timeout: 30_000 }));
     assert.equal(output.trim(), 'HELLO');
+  });
+
+  it('ships source maps that carry their sources (src/ is not in the package)', (t) => {
+    const project = scratchProject();
+    t.after(() => rmSync(dirname(project), { recursive: true, force: true }));
+    const home = join(project, 'node_modules/switchboard');
+    assert.equal(existsSync(join(home, 'src')), false);
+    const map = JSON.parse(readFileSync(join(home, 'dist/src/server/server.js.map'), 'utf8')) as { sources: string[]; sourcesContent?: string[] };
+    assert.equal(map.sourcesContent?.length, map.sources.length);
+    assert.match(map.sourcesContent![0]!, /export class Server/);
   });
 });
