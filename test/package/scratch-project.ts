@@ -1,6 +1,6 @@
 // What the scratch-project test does, step by step: a fresh project, as a new user makes one.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,12 +26,11 @@ export function readmeExample(heading: string): string {
  */
 export function scratchProject(): string {
   const dir = mkdtempSync(join(tmpdir(), 'sb-scratch-'));
-  const packed = execFileSync('npm', ['pack', '--pack-destination', dir, '--silent', '--ignore-scripts'], { cwd: repoRoot, encoding: 'utf8' }).trim().split('\n').pop()!;
   const project = join(dir, 'project');
   const modules = join(project, 'node_modules');
   const home = join(modules, 'switchboard');
   mkdirSync(home, { recursive: true });
-  execFileSync('tar', ['-xzf', join(dir, packed), '-C', home, '--strip-components=1']);
+  execFileSync('tar', ['-xzf', tarball(), '-C', home, '--strip-components=1']);
   const manifest = JSON.parse(readFileSync(join(home, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
   for (const name of Object.keys(manifest.dependencies ?? {})) {
     const target = join(modules, name);
@@ -52,6 +51,19 @@ export function scratchProject(): string {
   );
   mkdirSync(join(project, 'src'));
   return project;
+}
+
+let packed: string | undefined;
+
+/** The package as `npm pack` makes it, packed once per test process (into a directory removed at exit). */
+function tarball(): string {
+  if (packed === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-pack-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    const name = execFileSync('npm', ['pack', '--pack-destination', dir, '--silent', '--ignore-scripts'], { cwd: repoRoot, encoding: 'utf8' }).trim().split('\n').pop()!;
+    packed = join(dir, name);
+  }
+  return packed;
 }
 
 /** Runs the repository's TypeScript (a current one) on the project; its diagnostics on failure. */
