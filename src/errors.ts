@@ -140,6 +140,16 @@ export class InvalidMessageError extends SwitchboardError {
 }
 
 /**
+ * What a codec's `encode` threw, as every send path reports it: a coded error stays as it is, and
+ * anything else (a user codec's own `TypeError`) becomes `ERR_INVALID_MESSAGE` with it as `cause`.
+ */
+export function asInvalidMessage(error: unknown): SwitchboardError {
+  return error instanceof SwitchboardError
+    ? error
+    : new InvalidMessageError(`the codec could not encode the message: ${asError(error).message}`, { cause: error });
+}
+
+/**
  * A WebSocket peer broke RFC 6455 (`ERR_WEBSOCKET_PROTOCOL`), sent text that is not UTF-8
  * (`ERR_INVALID_UTF8`) or a message over the limit (`ERR_FRAME_TOO_LARGE`). `closeCode` is the
  * close code the connection was failed with (1002, 1007, 1009, ...).

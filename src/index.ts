@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 // The public API of Switchboard: what this file exports is promised, nothing else.
 
 export {
@@ -38,9 +39,11 @@ export * from './codec/index.js';
 // connection
 export { Connection, ConnectionState, DEFAULT_CLOSE_TIMEOUT, type TransportName } from './connection/connection.js';
 export { ConnectionEvent } from './connection/events.js';
+export { usesCodec, isMessageOf } from './connection/codec-guards.js';
 export { IdleEvent } from './connection/idle-event.js';
 export type {
   ConnectionEvents,
+  DefaultContext,
   CloseReason,
   SendFailCode,
   EstablishEvent,
@@ -83,9 +86,9 @@ export { ServerEvent, type ServerEvents, type StartEvent, type StopEvent, type A
 export { HEARTBEAT_DEFAULTS, type HeartbeatOptions } from './server/heartbeat.js';
 
 // registry
-export { Registry, REGISTRY_DEFAULTS, type RegistryOptions, type RegistrySource, type BroadcastOptions, type RawData } from './registry/registry.js';
-export { RegistryEvent, type RegistryEvents, type RegisterEvent, type UnregisterEvent, type DropEvent, type ClusterEvent } from './registry/events.js';
-export type { RegistryAdapter, AdapterInit, Target, Payload, PushResult } from './registry/adapter.js';
+export { Registry, REGISTRY_DEFAULTS, type RegistryOptions, type RegistrySource, type BroadcastOptions, type BindOptions, type RawData } from './registry/registry.js';
+export { RegistryEvent, type RegistryEvents, type RegisterEvent, type UnregisterEvent, type DropEvent, type EncodeFailEvent, type ClusterEvent } from './registry/events.js';
+export type { RegistryAdapter, AdapterInit, Target, Payload, PushResult, EncodeFailure } from './registry/adapter.js';
 export type { Holdings } from './registry/membership.js';
 export { LocalAdapter } from './registry/local-adapter.js';
 export type { ConnectionRef, OneOrMany } from './registry/arguments.js';
@@ -100,9 +103,9 @@ export { redisAdapter, redisEngine, type RedisAdapterOptions } from './cluster/r
 export { RedisEngine, REDIS_ENGINE_DEFAULTS, type RedisEngineOptions } from './cluster/redis-engine.js';
 
 // client
-export { Client, ClientEvent, CLIENT_DEFAULTS, type ClientOptions, type ClientEvents, type OpenFailEvent, type ConnectFailEvent, type ReconnectEvent } from './client/client.js';
+export { Client, ClientEvent, CLIENT_DEFAULTS, type ClientOptions, type ClientCommonOptions, type ClientHeartbeatOptions, type ClientCodecOption, type ClientMessageCodecOption, type ClientEvents, type OpenFailEvent, type ConnectFailEvent, type ReconnectEvent } from './client/client.js';
 export { RECONNECT_DEFAULTS, type ReconnectOptions } from './client/backoff.js';
-export type { OfflineQueueOptions } from './client/offline-queue.js';
+export { OFFLINE_QUEUE_DEFAULTS, type OfflineQueueOptions, type OfflineOverflow } from './client/offline-queue.js';
 
 // utilities
 export { ManualClock, systemClock, type Clock } from './util/clock.js';

@@ -28,12 +28,15 @@ const OPEN = 1;
  */
 export const INVALID_MESSAGE_CLOSE_CODE = 4007;
 
-/** Turns messages into WebSocket data and back. */
-export interface BrowserMessageCodec {
+/**
+ * Turns messages into WebSocket data and back. `In` is what `decode` yields (the type of
+ * `message` events), `Out` what `encode` takes (the type `send` takes).
+ */
+export interface BrowserMessageCodec<In = unknown, Out = In> {
   /** A string goes out as a text frame; bytes (ArrayBuffer, a typed array, a Blob) as a binary frame. */
-  encode(message: unknown): string | ArrayBuffer | ArrayBufferView | Blob;
+  encode(message: Out): string | ArrayBuffer | ArrayBufferView | Blob;
   /** Text arrives as a string, binary as an ArrayBuffer (or a Blob with binaryType 'blob'). */
-  decode(data: unknown): unknown;
+  decode(data: unknown): In;
 }
 
 /** Messages keep their kind: strings are text, ArrayBuffers and typed arrays are binary. */
@@ -69,13 +72,13 @@ export interface ReconnectOptions {
   maxAttempts?: number;
 }
 
-export interface SwitchboardClientOptions {
+export interface SwitchboardClientOptions<In = unknown, Out = In> {
   /** Subprotocols to offer. @default none */
   protocols?: string | string[];
   /** Reconnect with exponential backoff and jitter after a drop or a failed attempt. @default true */
   reconnect?: boolean | ReconnectOptions;
   /** 'text' (strings and bytes as they are), 'json', or a codec of your own. @default 'text' */
-  codec?: 'text' | 'json' | BrowserMessageCodec;
+  codec?: 'text' | 'json' | BrowserMessageCodec<In, Out>;
   /** Messages held while disconnected, sent in order once connected. @default 1000 */
   maxOfflineMessages?: number;
   /** An attempt not open within this time is abandoned (and retried). @default 10 s */
@@ -102,21 +105,23 @@ export const BROWSER_CLIENT_DEFAULTS = {
 /** Why a connection closed, as the server's `close` event says it. */
 export type CloseReason = 'peer' | 'local' | 'error';
 
-export interface SwitchboardClientEvents {
-  establish: { client: SwitchboardClient; protocol: string };
-  message: { client: SwitchboardClient; message: unknown };
-  close: { client: SwitchboardClient; reason: CloseReason; code: number; closeReason: string; wasClean: boolean };
+/** The client's events; `In` is the type of decoded messages (the codec's). */
+export interface SwitchboardClientEvents<In = unknown, Out = In> {
+  establish: { client: SwitchboardClient<In, Out>; protocol: string };
+  message: { client: SwitchboardClient<In, Out>; message: In };
+  close: { client: SwitchboardClient<In, Out>; reason: CloseReason; code: number; closeReason: string; wasClean: boolean };
   /** An attempt failed before the connection opened (refused, unreachable, timed out). */
-  connectFail: { client: SwitchboardClient; attempt: number; code: number };
-  reconnect: { client: SwitchboardClient; attempt: number; delay: number };
+  connectFail: { client: SwitchboardClient<In, Out>; attempt: number; code: number };
+  reconnect: { client: SwitchboardClient<In, Out>; attempt: number; delay: number };
   /** A message that will not be sent: offline queue full, client closed, or not encodable. */
-  sendFail: { client: SwitchboardClient; code: 'offlineQueueFull' | 'remoteClosed' | 'encodeFailed'; lostMessages: number; error?: Error };
+  sendFail: { client: SwitchboardClient<In, Out>; code: 'offlineQueueFull' | 'remoteClosed' | 'encodeFailed'; lostMessages: number; error?: Error };
   /** A received message the codec could not decode; the connection is then closed with {@link INVALID_MESSAGE_CLOSE_CODE}. */
-  decodeFail: { client: SwitchboardClient; error: Error };
+  decodeFail: { client: SwitchboardClient<In, Out>; error: Error };
 }
 
 type EventName = keyof SwitchboardClientEvents;
-type Listener<K extends EventName> = (event: SwitchboardClientEvents[K]) => void;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Listener<K extends EventName, In = any, Out = any> = (event: SwitchboardClientEvents<In, Out>[K]) => void;
 type State = 'idle' | 'connecting' | 'open' | 'waiting' | 'closed';
 
 /**
@@ -130,10 +135,10 @@ type State = 'idle' | 'connecting' | 'open' | 'waiting' | 'closed';
  * client.send({ type: 'hello' });
  * ```
  */
-export class SwitchboardClient {
+export class SwitchboardClient<In = unknown, Out = In> {
   readonly url: string;
-  private readonly options: SwitchboardClientOptions;
-  private readonly codec: BrowserMessageCodec;
+  private readonly options: SwitchboardClientOptions<In, Out>;
+  private readonly codec: BrowserMessageCodec<In, Out>;
   private readonly reconnect: Required<ReconnectOptions> | undefined;
   private readonly WebSocketClass: BrowserWebSocketConstructor;
   private readonly listeners = new Map<EventName, Set<Listener<EventName>>>();
@@ -142,14 +147,17 @@ export class SwitchboardClient {
   private failures = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private connectTimer: ReturnType<typeof setTimeout> | undefined;
-  private offline: unknown[] = [];
+  private offline: Out[] = [];
   private waiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
   private closingLocally = false;
 
-  constructor(url: string, options: SwitchboardClientOptions = {}) {
+  constructor(url: string, options: SwitchboardClientOptions<In, Out> = {}) {
     this.url = url;
     this.options = options;
-    this.codec = options.codec === 'json' ? jsonCodec : options.codec === undefined || options.codec === 'text' ? textBinaryCodec : options.codec;
+    this.codec =
+      options.codec === 'json' || options.codec === 'text' || options.codec === undefined
+        ? ((options.codec === 'json' ? jsonCodec : textBinaryCodec) as BrowserMessageCodec<In, Out>)
+        : options.codec;
     const reconnect = options.reconnect ?? true;
     this.reconnect = reconnect === false ? undefined : { ...BROWSER_CLIENT_DEFAULTS, ...(reconnect === true ? {} : reconnect) };
     const WebSocketClass = options.WebSocket ?? (globalThis as unknown as { WebSocket?: BrowserWebSocketConstructor }).WebSocket;
@@ -171,20 +179,20 @@ export class SwitchboardClient {
     return this.offline.length;
   }
 
-  on<K extends EventName>(name: K, listener: Listener<K>): this {
+  on<K extends EventName>(name: K, listener: Listener<K, In, Out>): this {
     let set = this.listeners.get(name);
     if (!set) this.listeners.set(name, (set = new Set()));
     set.add(listener as Listener<EventName>);
     return this;
   }
 
-  off<K extends EventName>(name: K, listener: Listener<K>): this {
+  off<K extends EventName>(name: K, listener: Listener<K, In, Out>): this {
     this.listeners.get(name)?.delete(listener as Listener<EventName>);
     return this;
   }
 
-  once<K extends EventName>(name: K, listener: Listener<K>): this {
-    const wrapped: Listener<K> = (event) => {
+  once<K extends EventName>(name: K, listener: Listener<K, In, Out>): this {
+    const wrapped: Listener<K, In, Out> = (event) => {
       this.off(name, wrapped);
       listener(event);
     };
@@ -205,7 +213,7 @@ export class SwitchboardClient {
    * while disconnected (`null`), refuses (`false`, with `sendFail`) when the queue is full, the
    * client closed, or the codec cannot encode the message.
    */
-  send(message: unknown): boolean | null {
+  send(message: Out): boolean | null {
     if (this.stateNow === 'closed') return this.fail('remoteClosed', 1);
     const socket = this.socket;
     if (!socket || this.stateNow !== 'open' || socket.readyState !== OPEN) {
@@ -281,7 +289,7 @@ export class SwitchboardClient {
       for (const waiter of waiters) waiter.resolve();
     };
     socket.onmessage = (event) => {
-      let message: unknown;
+      let message: In;
       try {
         message = this.codec.decode(event.data);
       } catch (error) {
@@ -342,7 +350,7 @@ export class SwitchboardClient {
     return false;
   }
 
-  private emit<K extends EventName>(name: K, event: SwitchboardClientEvents[K]): void {
+  private emit<K extends EventName>(name: K, event: SwitchboardClientEvents<In, Out>[K]): void {
     const set = this.listeners.get(name);
     if (!set) return;
     for (const listener of [...set]) {

@@ -1,5 +1,5 @@
-import type { Connection } from '../connection/connection.js';
-import { ClusterError, ClusterIncompleteError, ErrorCode, SwitchboardError, asError } from '../errors.js';
+import type { AnyConnection as Connection } from '../connection/connection.js';
+import { ClusterError, ClusterIncompleteError, ErrorCode, InvalidMessageError, SwitchboardError, asError } from '../errors.js';
 import type { AdapterInit, Payload, PushResult, RegistryAdapter, Target } from '../registry/adapter.js';
 import { LocalAdapter } from '../registry/local-adapter.js';
 import type { Holdings } from '../registry/membership.js';
@@ -154,7 +154,6 @@ export class ClusterAdapter implements RegistryAdapter {
   // ---- push and close: local at once, the others through the engine -----------------------
 
   async push(target: Target, payload: Payload): Promise<PushResult> {
-    // Encoding fails here, before anything is written anywhere.
     const local = this.local.pushNow(target, payload);
     const request: ClusterRequest = { op: 'push', target, payload };
     const to = remoteOwners(target, this.nodeId);
@@ -166,12 +165,20 @@ export class ClusterAdapter implements RegistryAdapter {
     const outcome = await this.requestOrFail(request, to, local.delivered);
     let delivered = local.delivered;
     const dropped = local.dropped;
+    const unencodable = local.unencodable ?? [];
     for (const { body } of outcome.replies) {
       const reply = body as ClusterReply;
       if (typeof reply.delivered === 'number') delivered += reply.delivered;
       if (Array.isArray(reply.dropped)) dropped.push(...(reply.dropped as string[]));
+      if (Array.isArray(reply.unencodable)) {
+        for (const failure of reply.unencodable) {
+          unencodable.push({ codec: String(failure.codec), ids: failure.ids, error: new InvalidMessageError(String(failure.message)) });
+        }
+      }
     }
-    return { delivered, dropped, unanswered: outcome.unanswered };
+    const result: PushResult = { delivered, dropped, unanswered: outcome.unanswered };
+    if (unencodable.length > 0) result.unencodable = unencodable;
+    return result;
   }
 
   async close(target: Target, finalMessage?: unknown): Promise<number> {
@@ -209,6 +216,10 @@ export class ClusterAdapter implements RegistryAdapter {
     return this.engine.presence.groupsOf(id);
   }
 
+  holdingsOf(id: string): Holdings | undefined {
+    return this.local.holdingsOf(id);
+  }
+
   async groups(): Promise<string[]> {
     return this.engine.presence.groups();
   }
@@ -221,7 +232,9 @@ export class ClusterAdapter implements RegistryAdapter {
       switch (body.op) {
         case 'push': {
           const result = this.local.pushNow(body.target, body.payload);
-          return { delivered: result.delivered, dropped: result.dropped };
+          const reply: ClusterReply = { delivered: result.delivered, dropped: result.dropped };
+          if (result.unencodable) reply.unencodable = result.unencodable.map(({ codec, ids, error }) => ({ codec, ids, message: error.message }));
+          return reply;
         }
         case 'close':
           return { delivered: this.local.closeNow(body.target, body.finalMessage) };

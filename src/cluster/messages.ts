@@ -18,6 +18,8 @@ export type ClusterRequest =
 export interface ClusterReply {
   delivered?: number;
   dropped?: string[];
+  /** A push's targets whose codec could not frame it, with the error's text (errors do not travel). */
+  unencodable?: Array<{ codec: string; ids: string[]; message: string }>;
   value?: unknown;
   error?: { code: string; message: string };
 }

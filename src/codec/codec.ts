@@ -1,6 +1,10 @@
 import type { ChunkList } from './chunk-list.js';
 
 /**
+ * `In` is what the decoder yields (the type of `message` events), `Out` what `encode` accepts (the
+ * type `send` takes); they default to each other. A server or client given a `Codec<In, Out>`
+ * types its connections' messages with them.
+ *
  * A framing codec turns a byte stream into whole messages and messages into bytes. It knows
  * nothing of sockets. The contract is tokio-util's: `decode` returns one message, or `undefined`
  * when the input does not yet hold a whole frame; it consumes exactly the bytes of the frame it
@@ -9,18 +13,26 @@ import type { ChunkList } from './chunk-list.js';
  * A codec object is shared by every connection that uses it; anything a decoder must remember
  * between reads lives in the {@link Decoder} that `createDecoder()` makes per connection.
  */
-export interface Codec<Message = unknown> {
+export interface Codec<In = unknown, Out = In> {
   /** Short name, for logs and for grouping broadcast targets that share an encoding. */
   readonly name: string;
   /** The largest frame this codec accepts or produces, in bytes. */
   readonly maxFrameBytes: number;
-  createDecoder(): Decoder<Message>;
+  createDecoder(): Decoder<In>;
   /**
    * The wire bytes of one message. Throws a {@link SwitchboardError} when the message cannot be
    * framed (too large for the length field, a delimiter inside a delimited message, ...).
    */
-  encode(message: Message): Buffer;
+  encode(message: Out): Buffer;
 }
+
+/**
+ * The type of the messages a codec decodes (what `message` events and async iteration carry).
+ * `In` and `Out` may differ: a length-field codec decodes Buffers and encodes Buffers or strings.
+ */
+export type DecodedBy<C> = C extends { createDecoder(): Decoder<infer In> } ? In : unknown;
+/** The type of the messages a codec encodes (what `send` accepts). */
+export type EncodedBy<C> = C extends { encode(message: infer Out): unknown } ? Out : unknown;
 
 export interface Decoder<Message = unknown> {
   /**

@@ -41,7 +41,7 @@ export const DELIMITER_DEFAULTS = {
   maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
 } as const satisfies Required<DelimiterCodecOptions>;
 
-export class DelimiterCodec implements Codec<Buffer> {
+export class DelimiterCodec implements Codec<Buffer, Buffer | Uint8Array | string> {
   readonly name: string;
   readonly maxFrameBytes: number;
   /** The alternatives, longest first (so that the longest wins a tie); never empty. */

@@ -25,7 +25,7 @@ export const FIXED_LENGTH_DEFAULTS = {
   maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
 } as const satisfies Required<Omit<FixedLengthCodecOptions, 'frameBytes'>>;
 
-export class FixedLengthCodec implements Codec<Buffer> {
+export class FixedLengthCodec implements Codec<Buffer, Buffer | Uint8Array | string> {
   readonly name: string;
   /** Equal to `frameBytes`: no frame is larger. */
   readonly maxFrameBytes: number;

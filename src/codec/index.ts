@@ -1,6 +1,6 @@
 // The codec layer: bytes <-> messages. Every name here is exported on purpose; nothing else is.
 
-export type { Codec, Decoder, CodecOptions } from './codec.js';
+export type { Codec, Decoder, CodecOptions, DecodedBy, EncodedBy } from './codec.js';
 export { DEFAULT_MAX_FRAME_BYTES } from './codec.js';
 export { ChunkList } from './chunk-list.js';
 export { LengthFieldCodec, LENGTH_FIELD_DEFAULTS, type LengthFieldCodecOptions } from './length-field-codec.js';

@@ -44,7 +44,11 @@ export const JSON_DEFAULTS = {
   maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
 } as const satisfies Required<JsonCodecOptions>;
 
-export class JsonCodec implements Codec<unknown> {
+/**
+ * `T` types the messages (`new JsonCodec<Command>()`); it is declared, not checked: a peer can
+ * send any JSON, so validate what arrives.
+ */
+export class JsonCodec<T = unknown> implements Codec<T> {
   readonly name: string;
   readonly maxFrameBytes: number;
   readonly framing: 'line' | 'length';
@@ -69,13 +73,13 @@ export class JsonCodec implements Codec<unknown> {
     this.name = `json-${this.frames.name}`;
   }
 
-  createDecoder(): Decoder<unknown> {
-    return this.frames instanceof LineCodec
+  createDecoder(): Decoder<T> {
+    return (this.frames instanceof LineCodec
       ? new JsonLineDecoder(this.frames.createDecoder())
-      : new JsonLengthDecoder(this.frames.createDecoder());
+      : new JsonLengthDecoder(this.frames.createDecoder())) as Decoder<T>;
   }
 
-  encode(message: unknown): Buffer {
+  encode(message: T): Buffer {
     const text = toJsonText(message);
     // JSON.stringify without indentation escapes every control character, so the text holds no
     // end of line for the line framing to trip on.

@@ -1,4 +1,4 @@
-import { CorruptFrameError, FrameTooLargeError, InvalidOptionError } from '../errors.js';
+import { CorruptFrameError, FrameTooLargeError, InvalidMessageError, InvalidOptionError } from '../errors.js';
 import { booleanOption, integerOption, oneOfOption } from '../util/validate.js';
 import type { ChunkList } from './chunk-list.js';
 import { DEFAULT_MAX_FRAME_BYTES, type Codec, type CodecOptions, type Decoder } from './codec.js';
@@ -50,7 +50,7 @@ export const LENGTH_FIELD_DEFAULTS = {
   maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
 } as const satisfies Required<LengthFieldCodecOptions>;
 
-export class LengthFieldCodec implements Codec<Buffer> {
+export class LengthFieldCodec implements Codec<Buffer, Buffer | Uint8Array | string> {
   readonly name: string;
   readonly maxFrameBytes: number;
   readonly lengthFieldOffset: number;
@@ -122,7 +122,7 @@ export class LengthFieldCodec implements Codec<Buffer> {
     }
     if (this.keepHeader) {
       if (message.length < header) {
-        throw new CorruptFrameError(`a frame needs at least ${header} header bytes`);
+        throw new InvalidMessageError(`a frame needs at least ${header} header bytes, got ${message.length}`);
       }
       if (message.length > this.maxFrameBytes) throw new FrameTooLargeError(message.length, this.maxFrameBytes);
       const out = Buffer.from(message);

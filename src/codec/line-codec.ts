@@ -37,7 +37,7 @@ const LF = Buffer.from('\n');
 const CRLF = Buffer.from('\r\n');
 const CR_BYTE = 0x0d;
 
-export class LineCodec implements Codec<string> {
+export class LineCodec implements Codec<string, string | Buffer | Uint8Array> {
   readonly name: string;
   readonly maxFrameBytes: number;
   readonly eol: 'lf' | 'crlf';

@@ -19,7 +19,7 @@ import { InvalidJsonError, InvalidMessageError, InvalidUtf8Error } from '../erro
  * One codec object is shared by every connection of an endpoint; broadcasts are encoded once per
  * codec, so `encode` must not depend on the connection.
  */
-export interface MessageCodec<Message = unknown> {
+export interface MessageCodec<In = unknown, Out = In> {
   /** Short name, for logs and for grouping broadcast targets that share an encoding. */
   readonly name: string;
   /**
@@ -28,13 +28,13 @@ export interface MessageCodec<Message = unknown> {
    * {@link DecodeError} for data the application cannot accept; the connection is then closed
    * with code 1007.
    */
-  decode(data: string | Buffer): Message;
+  decode(data: string | Buffer): In;
   /**
    * The wire form of one message: a string is sent as a text frame, bytes as a binary frame.
    * Throws {@link InvalidMessageError} for what it cannot represent; `send()` then fails with
    * `sendFail` code `encodeFailed`.
    */
-  encode(message: Message): string | Uint8Array;
+  encode(message: Out): string | Uint8Array;
 }
 
 /**
@@ -42,7 +42,7 @@ export interface MessageCodec<Message = unknown> {
  * a binary one as a Buffer; `send(string)` writes a text frame and `send(Buffer | Uint8Array |
  * ArrayBuffer)` a binary one. Anything else is refused (use {@link JsonMessageCodec} for objects).
  */
-export class TextBinaryMessageCodec implements MessageCodec<string | Buffer> {
+export class TextBinaryMessageCodec implements MessageCodec<string | Buffer, string | Uint8Array | ArrayBuffer> {
   readonly name = 'text-binary';
 
   decode(data: string | Buffer): string | Buffer {
@@ -64,19 +64,20 @@ export class TextBinaryMessageCodec implements MessageCodec<string | Buffer> {
  * closes with 1007); `encode` refuses what JSON cannot hold (`undefined`, a function, a bigint,
  * a cycle) with `ERR_INVALID_MESSAGE`.
  */
-export class JsonMessageCodec implements MessageCodec<unknown> {
+export class JsonMessageCodec<T = unknown> implements MessageCodec<T> {
   readonly name = 'json';
 
-  decode(data: string | Buffer): unknown {
+  /** `T` is what you declare, not what is checked: a peer can send any JSON, so validate it. */
+  decode(data: string | Buffer): T {
     const text = typeof data === 'string' ? data : utf8(data);
     try {
-      return JSON.parse(text) as unknown;
+      return JSON.parse(text) as T;
     } catch (error) {
       throw new InvalidJsonError(`message of ${text.length} characters is not JSON: ${(error as Error).message}`, { cause: error });
     }
   }
 
-  encode(message: unknown): string {
+  encode(message: T): string {
     return toJsonText(message);
   }
 }

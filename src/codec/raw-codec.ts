@@ -24,7 +24,7 @@ export const RAW_DEFAULTS = {
   maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
 } as const satisfies Required<RawCodecOptions>;
 
-export class RawCodec implements Codec<Buffer> {
+export class RawCodec implements Codec<Buffer, Buffer | Uint8Array | string> {
   readonly name = 'raw';
   readonly maxFrameBytes: number;
 

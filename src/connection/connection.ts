@@ -5,7 +5,7 @@ import {
   DecodeError,
   ErrorCode,
   HandlerFailedError,
-  InvalidMessageError,
+  asInvalidMessage,
   ReceiveBufferFullError,
   SendBufferFullError,
   SwitchboardError,
@@ -31,10 +31,10 @@ import type { Framing } from '../transport/framing.js';
 import type { WebSocketInfo } from '../transport/websocket/websocket-link.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
-import type { CloseEvent, CloseReason, ConnectionEvents, SendFailCode } from './events.js';
+import type { CloseEvent, CloseReason, ConnectionEvents, DefaultContext, SendFailCode } from './events.js';
 import { scheduleFlush, type Flushable } from './flush-scheduler.js';
 import { IdleEvent } from './idle-event.js';
-import { closeGracefully, destroyWith, encoderOf, establish, flushNow, handlerFailed, idle, linkOf, probe, sendFrame } from './internal.js';
+import { closeGracefully, destroyWith, encoderOf, refuseEncoded, establish, flushNow, handlerFailed, idle, linkOf, ownerClosed, ownerRelay, probe, sendFrame } from './internal.js';
 import { CHUNK_OVERHEAD_BYTES, resolveLimits, type ConnectionLimits, type ResolvedLimits } from './limits.js';
 import { MessageIterator } from './message-iterator.js';
 import type { WireEncoder } from '../codec/wire-encoder.js';
@@ -51,9 +51,13 @@ export type ConnectionState = (typeof ConnectionState)[keyof typeof ConnectionSt
 
 /** Who owns a connection (a server or a client): it hears every event and the final close. */
 export interface ConnectionOwner {
-  relay<K extends keyof ConnectionEvents>(name: K, event: ConnectionEvents[K]): void;
-  connectionClosed(connection: Connection): void;
+  [ownerRelay]<K extends keyof ConnectionEvents>(name: K, event: ConnectionEvents[K]): void;
+  [ownerClosed](connection: AnyConnection): void;
 }
+
+/** A connection of any message and context types: what the layers that only move bytes hold. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyConnection = Connection<any, any, any>;
 
 /**
  * What every connection of an endpoint (or of a client) shares: one object, referenced by each
@@ -66,6 +70,8 @@ export interface ConnectionTemplate extends Framing {
   /** How long a graceful `close()` may wait for queued bytes before the link is destroyed. */
   readonly closeTimeout: number;
   readonly owner: ConnectionOwner | undefined;
+  /** The name of the endpoint (or the client's target) the connections came in on; see {@link Connection.endpoint}. */
+  endpoint: string;
 }
 
 /** What a closing connection remembers: one object made when it starts closing, not five fields on every live one. */
@@ -88,17 +94,21 @@ export const DEFAULT_CLOSE_TIMEOUT = 10_000;
  * waiting ahead of it on the peer), `null` (accepted, queued behind output the peer has not taken
  * yet) or `false` (refused: a `sendFail` event says why).
  */
-export class Connection
-  extends TypedEmitter<ConnectionEvents>
-  implements Flushable, LinkSink, FramerSink, AsyncIterable<unknown>
+export class Connection<In = unknown, Out = In, Context extends object = DefaultContext>
+  extends TypedEmitter<ConnectionEvents<In, Out, Context>>
+  implements Flushable, LinkSink, FramerSink, AsyncIterable<In>
 {
   readonly id: string;
-  /** User data: whatever the application wants to keep with this connection. Cleared on close. */
-  get context(): Record<string, unknown> {
+  /**
+   * User data: whatever the application wants to keep with this connection, typed by the server's
+   * or client's `Context` parameter. Starts as an empty object (so give a typed context's fields
+   * at `establish`, or make them optional). Cleared on close.
+   */
+  get context(): Context {
     // Made on first use: most connections of a large server never carry any.
-    return (this.contextNow ??= {});
+    return (this.contextNow ??= {} as Context);
   }
-  set context(value: Record<string, unknown>) {
+  set context(value: Context) {
     this.contextNow = value;
   }
   /** Messages decoded from the peer. */
@@ -117,7 +127,7 @@ export class Connection
   private limitsNow: ResolvedLimits;
   private owner: ConnectionOwner | undefined;
   private stateNow: ConnectionState;
-  private contextNow: Record<string, unknown> | undefined;
+  private contextNow: Context | undefined;
   /** Made by the first bytes received. */
   private framer: InboundFramer | undefined;
   private receivePausedNow = false;
@@ -128,7 +138,7 @@ export class Connection
   private overSendLimit = false;
   /** Why and how the connection is closing; made when it starts to (a live connection holds none). */
   private ending: Ending | undefined;
-  private iterators: Set<MessageIterator> | undefined;
+  private iterators: Set<{ end(): void }> | undefined;
 
   /** @internal Made by servers and clients, never by users. */
   constructor(id: string, link: Link, template: ConnectionTemplate, state: 'connecting' | 'open' = 'connecting') {
@@ -150,6 +160,14 @@ export class Connection
 
   // ---- identity and state ----------------------------------------------------------------
 
+  /**
+   * The name of the endpoint this connection came in on (its `name` option; by default its
+   * listening address, such as `tcp://0.0.0.0:7000`), so that one handler can tell two TCP
+   * endpoints apart. A client's connection names its target.
+   */
+  get endpoint(): string {
+    return this.template.endpoint;
+  }
   /** The transport of this connection's link. */
   get transport(): TransportName {
     return this.link.transport;
@@ -206,20 +224,21 @@ export class Connection
   // ---- sending ---------------------------------------------------------------------------
 
   /** Encodes and queues a message; written with everything else queued this turn. */
-  send(message: unknown): boolean | null {
+  send(message: Out): boolean | null {
     const refusal = this.refusal();
     if (refusal !== undefined) return this.refuse(refusal, 0);
     let frame: Buffer;
     try {
       frame = this.template.encoder.encode(message);
     } catch (error) {
-      const coded =
-        error instanceof SwitchboardError
-          ? error
-          : new InvalidMessageError(`the codec could not encode the message: ${asError(error).message}`, { cause: error });
-      return this.refuse('encodeFailed', 0, coded);
+      return this.refuse('encodeFailed', 0, asInvalidMessage(error));
     }
     return this.queue(frame);
+  }
+
+  /** @internal A broadcast's encoder could not frame its message for this connection. */
+  [refuseEncoded](error: SwitchboardError): void {
+    this.refuse('encodeFailed', 0, error);
   }
 
   /** Queues bytes that bypass the codec (still framed by the transport where it must be). */
@@ -351,7 +370,7 @@ export class Connection
   /** @internal Hands one decoded message to the listeners. */
   [deliverMessage](message: unknown): void {
     this.requests++;
-    this.dispatch('message', { connection: this, message });
+    this.dispatch('message', { connection: this, message: message as In });
   }
 
   /** @internal */
@@ -478,7 +497,7 @@ export class Connection
    * the connection ends (a WebSocket with its close handshake). If the peer does not take the bytes
    * within the close timeout, the link is destroyed and `sendFail` reports what was lost.
    */
-  close(finalMessage?: unknown): void {
+  close(finalMessage?: Out): void {
     this[closeGracefully]('local', finalMessage);
   }
 
@@ -493,7 +512,7 @@ export class Connection
    */
   [closeGracefully](reason: CloseReason, finalMessage?: unknown, error?: SwitchboardError): void {
     if (this.stateNow === 'closing' || this.stateNow === 'closed') return;
-    if (finalMessage !== undefined) this.send(finalMessage);
+    if (finalMessage !== undefined) this.send(finalMessage as Out);
     const ending = this.endingOf();
     ending.reason ??= reason;
     ending.error ??= error;
@@ -583,7 +602,7 @@ export class Connection
       this.dispatch('sendFail', { connection: this, code: 'remoteClosed', lostMessages, lostBytes });
     }
     const reason = ending.reason ?? (wasConnecting ? 'error' : 'peer');
-    const event: CloseEvent = { connection: this, reason };
+    const event: CloseEvent<this> = { connection: this, reason };
     if (ending.error) event.error = ending.error;
     const code = this.link.closeCode();
     if (code !== undefined) event.code = code;
@@ -591,7 +610,7 @@ export class Connection
     if (text !== undefined) event.closeReason = text;
     this.dispatch('close', event);
     if (this.iterators) for (const iterator of this.iterators) iterator.end();
-    this.owner?.connectionClosed(this);
+    this.owner?.[ownerClosed](this);
     this.owner = undefined;
     this.contextNow = undefined;
   }
@@ -602,10 +621,10 @@ export class Connection
    * Emits on the connection and then on its owner with the same event object. A listener that
    * throws (or rejects: see the rejection hook) fails this connection only.
    */
-  private dispatch<K extends keyof ConnectionEvents>(name: K, event: ConnectionEvents[K]): void {
+  private dispatch<K extends keyof ConnectionEvents>(name: K, event: ConnectionEvents<In, Out, Context>[K]): void {
     try {
       this.emit(name, event);
-      this.owner?.relay(name, event);
+      this.owner?.[ownerRelay](name, event as ConnectionEvents[K]);
     } catch (error) {
       this[handlerFailed](error);
     }
@@ -626,8 +645,8 @@ export class Connection
    * Messages as an async iterator; it ends when the connection closes. Reading stops
    * (`pauseReceive`) while the consumer lags more than 1,024 messages behind.
    */
-  [Symbol.asyncIterator](): AsyncIterator<unknown> {
-    const iterator = new MessageIterator(this, () => this.iterators?.delete(iterator));
+  [Symbol.asyncIterator](): AsyncIterator<In> {
+    const iterator = new MessageIterator<In>(this, () => this.iterators?.delete(iterator));
     (this.iterators ??= new Set()).add(iterator);
     if (this.stateNow === 'closed') iterator.end();
     return iterator;

@@ -27,17 +27,23 @@ export type SendFailCode =
   | 'encodeFailed'
   /** A client's offline queue was full. */
   | 'offlineQueueFull'
+  /** A message waited in a client's offline queue longer than its `maxAge`, and was dropped. */
+  | 'offlineExpired'
   /** A datagram could not reach the peer (ICMP port unreachable); see `error`. */
   | 'unreachable';
 
-export interface ConnectionEventBase {
-  connection: Connection;
+/** What a connection's context holds unless you type it (`Server<In, Out, Context>`). */
+export type DefaultContext = Record<string, unknown>;
+
+export interface ConnectionEventBase<C = Connection> {
+  connection: C;
 }
-export interface EstablishEvent extends ConnectionEventBase {}
-export interface MessageEvent<M = unknown> extends ConnectionEventBase {
+export interface EstablishEvent<C = Connection> extends ConnectionEventBase<C> {}
+/** One whole decoded message; `M` is the type the codec decodes. */
+export interface MessageEvent<M = unknown, C = Connection<M>> extends ConnectionEventBase<C> {
   message: M;
 }
-export interface CloseEvent extends ConnectionEventBase {
+export interface CloseEvent<C = Connection> extends ConnectionEventBase<C> {
   reason: CloseReason;
   /** Set when reason is `error` (and for `limit`/`peer` when an error said so). */
   error?: SwitchboardError;
@@ -46,19 +52,19 @@ export interface CloseEvent extends ConnectionEventBase {
   /** The close reason text, where the transport has one (WebSocket). */
   closeReason?: string;
 }
-export interface ReceiveBufferFullEvent extends ConnectionEventBase {
+export interface ReceiveBufferFullEvent<C = Connection> extends ConnectionEventBase<C> {
   bufferedBytes: number;
   limit: number;
 }
-export interface DecodeFailEvent extends ConnectionEventBase {
+export interface DecodeFailEvent<C = Connection> extends ConnectionEventBase<C> {
   error: SwitchboardError;
 }
-export interface SendBufferFullEvent extends ConnectionEventBase {
+export interface SendBufferFullEvent<C = Connection> extends ConnectionEventBase<C> {
   queuedBytes: number;
   limit: number;
 }
-export interface SendBufferDrainEvent extends ConnectionEventBase {}
-export interface SendFailEvent extends ConnectionEventBase {
+export interface SendBufferDrainEvent<C = Connection> extends ConnectionEventBase<C> {}
+export interface SendFailEvent<C = Connection> extends ConnectionEventBase<C> {
   code: SendFailCode;
   /** Messages lost (1 for a refused send; the number still queued when a connection closed). */
   lostMessages: number;
@@ -67,18 +73,21 @@ export interface SendFailEvent extends ConnectionEventBase {
   error?: SwitchboardError;
 }
 
-/** Events of one connection; a server re-emits each of them with the same event object. */
-export interface ConnectionEvents {
-  establish: EstablishEvent;
-  message: MessageEvent;
-  close: CloseEvent;
-  receiveBufferFull: ReceiveBufferFullEvent;
-  decodeFail: DecodeFailEvent;
-  sendBufferFull: SendBufferFullEvent;
-  sendBufferDrain: SendBufferDrainEvent;
-  sendFail: SendFailEvent;
+/**
+ * Events of one connection; a server re-emits each of them with the same event object. `In` is
+ * the type of decoded messages, `Out` what `send` takes, `Context` the type of `context`.
+ */
+export interface ConnectionEvents<In = unknown, Out = In, Context extends object = DefaultContext> {
+  establish: EstablishEvent<Connection<In, Out, Context>>;
+  message: MessageEvent<In, Connection<In, Out, Context>>;
+  close: CloseEvent<Connection<In, Out, Context>>;
+  receiveBufferFull: ReceiveBufferFullEvent<Connection<In, Out, Context>>;
+  decodeFail: DecodeFailEvent<Connection<In, Out, Context>>;
+  sendBufferFull: SendBufferFullEvent<Connection<In, Out, Context>>;
+  sendBufferDrain: SendBufferDrainEvent<Connection<In, Out, Context>>;
+  sendFail: SendFailEvent<Connection<In, Out, Context>>;
   /** The heartbeat found the connection silent; it closes unless a listener prevents it. */
-  idle: IdleEvent;
+  idle: IdleEvent<Connection<In, Out, Context>>;
 }
 
 /** The familiar names, for `connection.on(ConnectionEvent.Message, ...)`. */

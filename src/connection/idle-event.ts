@@ -6,11 +6,11 @@ import type { Connection } from './connection.js';
  * the connection is then closed with reason `idle`; a listener that does may probe the peer in
  * its own protocol, close it with a goodbye of its own, or keep it.
  */
-export class IdleEvent {
+export class IdleEvent<C = Connection> {
   private prevented = false;
 
   constructor(
-    readonly connection: Connection,
+    readonly connection: C,
     /** Milliseconds since something was last received. */
     readonly silentFor: number,
     /** The heartbeat timeout that was passed. */

@@ -15,3 +15,8 @@ export const handlerFailed: unique symbol = Symbol('switchboard.handlerFailed');
 export const probe: unique symbol = Symbol('switchboard.probe');
 export const idle: unique symbol = Symbol('switchboard.idle');
 export const linkOf: unique symbol = Symbol('switchboard.link');
+/** What a connection's owner (a server or client) hears: every event, then the final close. */
+export const ownerRelay: unique symbol = Symbol('switchboard.ownerRelay');
+export const ownerClosed: unique symbol = Symbol('switchboard.ownerClosed');
+/** A broadcast's encoder could not frame the message for this connection: report it as `send` would. */
+export const refuseEncoded: unique symbol = Symbol('switchboard.refuseEncoded');

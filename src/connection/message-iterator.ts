@@ -1,4 +1,4 @@
-import type { Connection } from './connection.js';
+import type { AnyConnection } from './connection.js';
 import type { MessageEvent } from './events.js';
 
 /** How many undelivered messages an iterator holds before it pauses the connection's reading. */
@@ -8,22 +8,22 @@ export const ITERATOR_HIGH_WATER = 1024;
  * `for await (const message of connection)`: buffers messages between the connection's events
  * and the consumer, pausing the connection while the consumer lags, and ends when it closes.
  */
-export class MessageIterator implements AsyncIterator<unknown> {
-  private readonly buffered: unknown[] = [];
-  private waiting: ((result: IteratorResult<unknown>) => void) | undefined;
+export class MessageIterator<M = unknown> implements AsyncIterator<M> {
+  private readonly buffered: M[] = [];
+  private waiting: ((result: IteratorResult<M>) => void) | undefined;
   private done = false;
-  private readonly onMessage = (event: MessageEvent): void => this.push(event.message);
+  private readonly onMessage = (event: MessageEvent<M, AnyConnection>): void => this.push(event.message);
 
   constructor(
-    private readonly connection: Connection,
+    private readonly connection: AnyConnection,
     private readonly detach: () => void,
   ) {
     connection.on('message', this.onMessage);
   }
 
-  next(): Promise<IteratorResult<unknown>> {
+  next(): Promise<IteratorResult<M>> {
     if (this.buffered.length > 0) {
-      const value = this.buffered.shift();
+      const value = this.buffered.shift()!;
       if (this.buffered.length < ITERATOR_HIGH_WATER / 2) this.connection.resumeReceive();
       return Promise.resolve({ value, done: false });
     }
@@ -31,7 +31,7 @@ export class MessageIterator implements AsyncIterator<unknown> {
     return new Promise((resolve) => (this.waiting = resolve));
   }
 
-  return(): Promise<IteratorResult<unknown>> {
+  return(): Promise<IteratorResult<M>> {
     this.finish();
     return Promise.resolve({ value: undefined, done: true });
   }
@@ -48,7 +48,7 @@ export class MessageIterator implements AsyncIterator<unknown> {
     }
   }
 
-  private push(message: unknown): void {
+  private push(message: M): void {
     if (this.waiting) {
       const resolve = this.waiting;
       this.waiting = undefined;

@@ -1,6 +1,7 @@
-import type { Connection } from '../connection/connection.js';
+import type { AnyConnection } from '../connection/connection.js';
 import type { ClusterStatus } from '../cluster/engine.js';
 import type { Holdings } from './membership.js';
+import type { SwitchboardError } from '../errors.js';
 
 /**
  * Which connections a push, a close or a question is about. Plain data, so that a cluster adapter
@@ -17,6 +18,16 @@ export type Payload =
   | { readonly type: 'message'; readonly message: unknown }
   | { readonly type: 'raw'; readonly data: Buffer | Uint8Array | string };
 
+/** Connections that share one encoder that could not frame a push's message. */
+export interface EncodeFailure {
+  /** The codec's name (`length-field`, `json`, a user codec's). */
+  codec: string;
+  /** Ids of that codec's targets: each was refused (`sendFail`, `encodeFailed`) and missed this message. */
+  ids: string[];
+  /** Why, as `connection.send` would report it: `ERR_INVALID_MESSAGE` with the codec's error as `cause`. */
+  error: SwitchboardError;
+}
+
 /** What a push did. */
 export interface PushResult {
   /** Connections the message was handed to (queued for writing). */
@@ -28,6 +39,11 @@ export interface PushResult {
    * got the message, and are not in `delivered`. Absent or empty when every live node answered.
    */
   unanswered?: string[];
+  /**
+   * Targets whose codec could not frame the message, one entry per codec: the others got it.
+   * Absent when every target's codec could.
+   */
+  unencodable?: EncodeFailure[];
 }
 
 /**
@@ -51,9 +67,9 @@ export interface AdapterInit {
  */
 export interface RegistryAdapter {
   /** A local connection is established. */
-  register(connection: Connection): void;
+  register(connection: AnyConnection): void;
   /** A local connection closed: forget it; returns what it held (undefined if unknown). */
-  unregister(connection: Connection): Holdings | undefined;
+  unregister(connection: AnyConnection): Holdings | undefined;
 
   /** Binds a connection to a flag (moving it from its previous one); false if the id is unknown. */
   bind(id: string, flag: string): Promise<boolean>;
@@ -66,7 +82,7 @@ export interface RegistryAdapter {
   /** Merges `patch` into a connection's context; false if the id is unknown. */
   updateContext(id: string, patch: Readonly<Record<string, unknown>>): Promise<boolean>;
 
-  /** Writes the payload to each target once. Rejects (writing nothing) if it cannot be encoded. */
+  /** Writes the payload to each target once; targets whose codec cannot frame it are named in `unencodable`. */
   push(target: Target, payload: Payload): Promise<PushResult>;
   /** Closes the targets gracefully (after `finalMessage`, if any); resolves to how many. */
   close(target: Target, finalMessage?: unknown): Promise<number>;
@@ -76,6 +92,11 @@ export interface RegistryAdapter {
   /** How many targets (each once). */
   count(target: Target): Promise<number>;
   flagOf(id: string): Promise<string | undefined>;
+  /**
+   * The flag and groups of a connection of this process, answered synchronously from this
+   * process's own index (undefined for an id that is not registered here).
+   */
+  holdingsOf?(id: string): Holdings | undefined;
   /** The connection's groups; empty for an unknown id. */
   groupsOf(id: string): Promise<string[]>;
   /** Every group with at least one member. */

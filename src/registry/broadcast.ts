@@ -1,7 +1,8 @@
 import type { WireEncoder } from '../codec/wire-encoder.js';
-import type { Connection } from '../connection/connection.js';
-import { encoderOf, sendFrame } from '../connection/internal.js';
-import type { Payload, PushResult } from './adapter.js';
+import type { AnyConnection } from '../connection/connection.js';
+import { encoderOf, refuseEncoded, sendFrame } from '../connection/internal.js';
+import { asInvalidMessage, SwitchboardError } from '../errors.js';
+import type { EncodeFailure, Payload, PushResult } from './adapter.js';
 
 /**
  * Writes one payload to many connections: encoded once per distinct encoder among them (TCP
@@ -9,8 +10,10 @@ import type { Payload, PushResult } from './adapter.js';
  * through the connection's module-private `sendFrame`; the core writes each connection's queue
  * once per turn of the event loop.
  *
- * Every encoding is made before anything is written, so a message that cannot be encoded throws
- * and reaches no one. A target over its send limit is refused by the core (`sendFail`,
+ * Every encoding is made before anything is written. An encoder that cannot frame the message
+ * (a binary device codec handed a dashboard's JSON) costs only its own connections: they are
+ * refused (`sendFail`, `encodeFailed`) and named in `unencodable`, once per encoder, and the
+ * others get the message. A target over its send limit is refused by the core (`sendFail`,
  * `bufferFull`), which costs the others nothing: it is reported in `dropped`, and its own
  * slow-peer policy (`limits.sendBufferFullPolicy`) decides whether it is also closed. A target
  * already closing is refused too (`sendFail`, `remoteClosed`) and counted nowhere: it was not
@@ -18,12 +21,12 @@ import type { Payload, PushResult } from './adapter.js';
  *
  * `targets` must be a snapshot: a `sendFail` listener may join, leave or close while this runs.
  */
-export function broadcast(targets: readonly Connection[], payload: Payload): PushResult {
+export function broadcast(targets: readonly AnyConnection[], payload: Payload): PushResult {
   const count = targets.length;
   if (count === 0) return { delivered: 0, dropped: [] };
   const firstEncoder = targets[0]![encoderOf];
   const firstFrame = encodeFor(firstEncoder, payload);
-  let others: Map<WireEncoder, Buffer> | undefined;
+  let others: Map<WireEncoder, Buffer | SwitchboardError> | undefined;
   for (let i = 1; i < count; i++) {
     const encoder = targets[i]![encoderOf];
     if (encoder === firstEncoder || others?.has(encoder)) continue;
@@ -32,10 +35,23 @@ export function broadcast(targets: readonly Connection[], payload: Payload): Pus
 
   let delivered = 0;
   let dropped: string[] | undefined;
+  let unencodable: Map<SwitchboardError, EncodeFailure> | undefined;
   for (let i = 0; i < count; i++) {
     const connection = targets[i]!;
     const encoder = connection[encoderOf];
     const frame = encoder === firstEncoder ? firstFrame : others!.get(encoder)!;
+    if (frame instanceof SwitchboardError) {
+      if (connection.state !== 'open') continue;
+      unencodable ??= new Map();
+      let failure = unencodable.get(frame);
+      if (failure === undefined) {
+        failure = { codec: connection.codec.name, ids: [], error: frame };
+        unencodable.set(frame, failure);
+      }
+      failure.ids.push(connection.id);
+      connection[refuseEncoded](frame);
+      continue;
+    }
     const wasOpen = connection.state === 'open';
     if (connection[sendFrame](frame) !== false) {
       delivered++;
@@ -43,9 +59,16 @@ export function broadcast(targets: readonly Connection[], payload: Payload): Pus
     }
     if (wasOpen) (dropped ??= []).push(connection.id);
   }
-  return { delivered, dropped: dropped ?? [] };
+  const result: PushResult = { delivered, dropped: dropped ?? [] };
+  if (unencodable !== undefined) result.unencodable = [...unencodable.values()];
+  return result;
 }
 
-function encodeFor(encoder: WireEncoder, payload: Payload): Buffer {
-  return payload.type === 'message' ? encoder.encode(payload.message) : encoder.encodeRaw(payload.data);
+/** The frame, or the coded error of a message this encoder cannot frame (a user codec's own throw wrapped). */
+function encodeFor(encoder: WireEncoder, payload: Payload): Buffer | SwitchboardError {
+  try {
+    return payload.type === 'message' ? encoder.encode(payload.message) : encoder.encodeRaw(payload.data);
+  } catch (error) {
+    return asInvalidMessage(error);
+  }
 }

@@ -1,9 +1,10 @@
 import type { Connection } from '../connection/connection.js';
 import type { ClusterStatus } from '../cluster/engine.js';
+import type { EncodeFailure } from './adapter.js';
 
 /** A connection of this process entered the registry (on its `establish`). */
-export interface RegisterEvent {
-  connection: Connection;
+export interface RegisterEvent<C = Connection> {
+  connection: C;
 }
 
 /**
@@ -11,8 +12,8 @@ export interface RegisterEvent {
  * held: by the time a server `close` listener runs they are gone, so this is where to tell a
  * user's rooms that the user left.
  */
-export interface UnregisterEvent {
-  connection: Connection;
+export interface UnregisterEvent<C = Connection> {
+  connection: C;
   flag: string | undefined;
   groups: string[];
 }
@@ -31,10 +32,20 @@ export interface DropEvent {
  */
 export type ClusterEvent = ClusterStatus;
 
-export interface RegistryEvents {
-  register: RegisterEvent;
-  unregister: UnregisterEvent;
+/**
+ * A push met targets whose codec could not frame its message (one event per codec): they were
+ * refused (`sendFail`, `encodeFailed`) and the other targets got it.
+ */
+export interface EncodeFailEvent extends EncodeFailure {
+  /** Targets the message was handed to. */
+  delivered: number;
+}
+
+export interface RegistryEvents<C = Connection> {
+  register: RegisterEvent<C>;
+  unregister: UnregisterEvent<C>;
   drop: DropEvent;
+  encodeFail: EncodeFailEvent;
   cluster: ClusterEvent;
 }
 
@@ -42,5 +53,6 @@ export const RegistryEvent = {
   Register: 'register',
   Unregister: 'unregister',
   Drop: 'drop',
+  EncodeFail: 'encodeFail',
   Cluster: 'cluster',
 } as const satisfies Record<string, keyof RegistryEvents>;

@@ -1,4 +1,4 @@
-import type { Connection } from '../connection/connection.js';
+import type { AnyConnection } from '../connection/connection.js';
 import type { AdapterInit, Payload, PushResult, RegistryAdapter, Target } from './adapter.js';
 import { broadcast } from './broadcast.js';
 import { Membership, type Holdings, type Member } from './membership.js';
@@ -14,11 +14,11 @@ export class LocalAdapter implements RegistryAdapter {
   /** Takes the registry's init like every adapter; a local one needs nothing of it. */
   constructor(_init?: AdapterInit) {}
 
-  register(connection: Connection): void {
+  register(connection: AnyConnection): void {
     this.membership.add(connection);
   }
 
-  unregister(connection: Connection): Holdings | undefined {
+  unregister(connection: AnyConnection): Holdings | undefined {
     // An id may be reused by another server's connection: only forget the one that closed.
     if (this.membership.member(connection.id)?.connection !== connection) return undefined;
     return this.membership.remove(connection.id);
@@ -109,6 +109,11 @@ export class LocalAdapter implements RegistryAdapter {
     return this.membership.member(id)?.flag;
   }
 
+  holdingsOf(id: string): Holdings | undefined {
+    const member = this.membership.member(id);
+    return member ? { flag: member.flag, groups: member.groups ? [...member.groups] : [] } : undefined;
+  }
+
   async groupsOf(id: string): Promise<string[]> {
     const member = this.membership.member(id);
     return member?.groups ? [...member.groups] : [];
@@ -173,9 +178,9 @@ export class LocalAdapter implements RegistryAdapter {
    * The target's connections, each once, as a fresh array: a push then writes to a snapshot that
    * listeners running meanwhile (a `sendFail` handler that leaves a group) cannot disturb.
    */
-  connectionsOf(target: Target): Connection[] {
+  connectionsOf(target: Target): AnyConnection[] {
     const membership = this.membership;
-    const out: Connection[] = [];
+    const out: AnyConnection[] = [];
     const walk = membership.nextWalk();
     switch (target.type) {
       case 'ids':
@@ -216,7 +221,7 @@ export class LocalAdapter implements RegistryAdapter {
 }
 
 /** Adds a member not yet reached by this walk. */
-function take(member: Member, walk: number, out: Connection[]): void {
+function take(member: Member, walk: number, out: AnyConnection[]): void {
   if (member.mark === walk) return;
   member.mark = walk;
   out.push(member.connection);

@@ -1,8 +1,8 @@
-import type { Connection } from '../connection/connection.js';
+import type { AnyConnection } from '../connection/connection.js';
 
 /** One registered connection, with its side of the index: its flag and its groups. */
 export interface Member {
-  readonly connection: Connection;
+  readonly connection: AnyConnection;
   /** The user id this connection is bound to, if any. */
   flag: string | undefined;
   /** The groups this connection is in: the member-to-group direction of the index (made on first join). */
@@ -37,7 +37,7 @@ export class Membership {
     return this.members.size;
   }
 
-  add(connection: Connection): Member {
+  add(connection: AnyConnection): Member {
     const existing = this.members.get(connection.id);
     if (existing) return existing;
     const member: Member = { connection, flag: undefined, groups: undefined, mark: 0 };

@@ -1,10 +1,12 @@
-import type { Connection } from '../connection/connection.js';
+import type { AnyConnection, Connection } from '../connection/connection.js';
+import type { DefaultContext } from '../connection/events.js';
 import { getDefaultAdapter } from '../cluster/default-engine.js';
-import { ClusterIncompleteError, InvalidArgumentError } from '../errors.js';
+import { ClusterIncompleteError, InvalidArgumentError, UnsupportedError } from '../errors.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import type { AdapterInit, Payload, RegistryAdapter, Target } from './adapter.js';
 import { exceptList, idList, idOf, nameList, nameOf, type ConnectionRef, type OneOrMany } from './arguments.js';
 import type { RegistryEvents } from './events.js';
+import type { Holdings } from './membership.js';
 import { LocalAdapter } from './local-adapter.js';
 
 export interface RegistryOptions {
@@ -24,19 +26,35 @@ export interface RegistryOptions {
  */
 export const REGISTRY_DEFAULTS = {} as const;
 
+/** Options of {@link Registry.bind}. */
+export interface BindOptions<Out = unknown> {
+  /**
+   * "One connection per user": close every other connection bound to the flag (on any node)
+   * before binding this one, after `finalMessage` if given. Two exclusive binds of one flag racing
+   * on two nodes may both survive: serialise logins per user where that matters.
+   * @default false
+   */
+  exclusive?: boolean;
+  /** With `exclusive`, the goodbye the displaced connections get before they close. */
+  finalMessage?: Out;
+}
+
 /** Options of a broadcast to groups or to everyone. */
 export interface BroadcastOptions {
   /** Connections (or ids) left out, such as the sender. */
   except?: OneOrMany<ConnectionRef>;
 }
 
-type ConnectionListener = (event: { connection: Connection }) => void;
+type ConnectionListener = (event: { connection: AnyConnection }) => void;
 
-/** What a registry follows: a {@link Server} (or anything announcing connections the same way). */
-export interface RegistrySource {
+/**
+ * What a registry follows: a {@link Server} (or anything announcing connections the same way).
+ * Its message and context types become the registry's.
+ */
+export interface RegistrySource<In = unknown, Out = In, Context extends object = DefaultContext> {
   /** The node the source's connections live on (a Server's `nodeId`): the registry's node in a cluster. */
   readonly nodeId: string;
-  connections(): Iterable<Connection>;
+  connections(): Iterable<Connection<In, Out, Context>>;
   prependListener(name: 'establish' | 'close', listener: ConnectionListener): unknown;
   removeListener(name: 'establish' | 'close', listener: ConnectionListener): unknown;
 }
@@ -64,11 +82,13 @@ export interface RegistrySource {
  * Arguments of the wrong type reject with `ERR_INVALID_ARGUMENT`; unknown ids, flags and groups
  * are not errors: they reach no one.
  */
-export class Registry extends TypedEmitter<RegistryEvents> {
+export class Registry<In = unknown, Out = In, Context extends object = DefaultContext> extends TypedEmitter<
+  RegistryEvents<Connection<In, Out, Context>>
+> {
   private readonly adapter: RegistryAdapter;
-  private source: RegistrySource | undefined;
+  private source: RegistrySource<In, Out, Context> | undefined;
 
-  constructor(server: RegistrySource, options: RegistryOptions = {}) {
+  constructor(server: RegistrySource<In, Out, Context>, options: RegistryOptions = {}) {
     super();
     if (options.adapter !== undefined && typeof options.adapter !== 'function') {
       throw new InvalidArgumentError('options.adapter', options.adapter, 'a function that makes a RegistryAdapter');
@@ -108,9 +128,42 @@ export class Registry extends TypedEmitter<RegistryEvents> {
 
   // ---- membership --------------------------------------------------------------------------
 
-  /** Binds a connection to a flag (a user id), moving it from any flag it had. False if unknown. */
-  async bind(connection: ConnectionRef, flag: string): Promise<boolean> {
-    return this.adapter.bind(idOf(connection, 'connection'), nameOf(flag, 'flag'));
+  /**
+   * Binds a connection to a flag (a user id), moving it from any flag it had. False if unknown.
+   * With `exclusive`, the flag's other connections are closed first (one connection per user).
+   */
+  async bind(connection: ConnectionRef, flag: string, options: BindOptions<Out> = {}): Promise<boolean> {
+    const id = idOf(connection, 'connection');
+    const name = nameOf(flag, 'flag');
+    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', options, 'an object');
+    if (options.exclusive !== undefined && typeof options.exclusive !== 'boolean') {
+      throw new InvalidArgumentError('options.exclusive', options.exclusive, 'a boolean');
+    }
+    if (options.exclusive) {
+      const others = (await this.adapter.ids({ type: 'flags', flags: [name] })).filter((other) => other !== id);
+      if (others.length > 0) {
+        // Unbound first: a graceful close takes a while, and the flag must name only the new
+        // connection once this resolves.
+        await Promise.all(others.map((other) => this.adapter.unbind(other)));
+        await this.adapter.close({ type: 'ids', ids: others }, options.finalMessage);
+      }
+    }
+    return this.adapter.bind(id, name);
+  }
+
+  /**
+   * The flag of a connection of this process, answered at once from this process's own index:
+   * what a `message` handler needs of its sender without an `await` (undefined if unbound or not
+   * registered here; ask {@link flagOf} about connections of other nodes). An adapter of your own
+   * without `holdingsOf` makes it throw `ERR_UNSUPPORTED`.
+   */
+  localFlagOf(connection: ConnectionRef): string | undefined {
+    return this.localHoldings(connection)?.flag;
+  }
+
+  /** The groups of a connection of this process, at once (empty if none or not registered here). */
+  localGroupsOf(connection: ConnectionRef): string[] {
+    return this.localHoldings(connection)?.groups ?? [];
   }
 
   /** Removes a connection's flag. False if unknown or unbound. */
@@ -131,22 +184,22 @@ export class Registry extends TypedEmitter<RegistryEvents> {
   // ---- push --------------------------------------------------------------------------------
 
   /** Sends a message to connections by id. Resolves to how many it was handed to. */
-  async send(ids: OneOrMany<ConnectionRef>, message: unknown): Promise<number> {
+  async send(ids: OneOrMany<ConnectionRef>, message: Out): Promise<number> {
     return this.push({ type: 'ids', ids: idList(ids, 'ids') }, { type: 'message', message });
   }
 
   /** Sends a message to every connection bound to these flags. */
-  async sendByFlag(flags: OneOrMany<string>, message: unknown): Promise<number> {
+  async sendByFlag(flags: OneOrMany<string>, message: Out): Promise<number> {
     return this.push({ type: 'flags', flags: nameList(flags, 'flags') }, { type: 'message', message });
   }
 
   /** Sends a message to every member of these groups (each once), but those in `except`. */
-  async sendToGroup(groups: OneOrMany<string>, message: unknown, options: BroadcastOptions = {}): Promise<number> {
+  async sendToGroup(groups: OneOrMany<string>, message: Out, options: BroadcastOptions = {}): Promise<number> {
     return this.push(groupTarget(groups, options), { type: 'message', message });
   }
 
   /** Sends a message to every connection, but those in `except`. */
-  async sendToAll(message: unknown, options: BroadcastOptions = {}): Promise<number> {
+  async sendToAll(message: Out, options: BroadcastOptions = {}): Promise<number> {
     return this.push(allTarget(options), { type: 'message', message });
   }
 
@@ -168,12 +221,12 @@ export class Registry extends TypedEmitter<RegistryEvents> {
   }
 
   /** Closes connections gracefully, after `finalMessage` if given. Resolves to how many. */
-  async close(ids: OneOrMany<ConnectionRef>, finalMessage?: unknown): Promise<number> {
+  async close(ids: OneOrMany<ConnectionRef>, finalMessage?: Out): Promise<number> {
     return this.adapter.close({ type: 'ids', ids: idList(ids, 'ids') }, finalMessage);
   }
 
   /** Closes every connection bound to these flags (logging a user out everywhere). */
-  async closeByFlag(flags: OneOrMany<string>, finalMessage?: unknown): Promise<number> {
+  async closeByFlag(flags: OneOrMany<string>, finalMessage?: Out): Promise<number> {
     return this.adapter.close({ type: 'flags', flags: nameList(flags, 'flags') }, finalMessage);
   }
 
@@ -236,35 +289,48 @@ export class Registry extends TypedEmitter<RegistryEvents> {
    * undefined if the id is unknown. A copy is what a remote process could answer too; change it
    * with {@link updateContext}, or directly on a Connection you hold.
    */
-  async context(id: ConnectionRef): Promise<Record<string, unknown> | undefined> {
-    return this.adapter.context(idOf(id, 'id'));
+  async context(id: ConnectionRef): Promise<Partial<Context> | undefined> {
+    return (await this.adapter.context(idOf(id, 'id'))) as Partial<Context> | undefined;
   }
 
   /** Merges `patch` into a connection's context. False if the id is unknown. */
-  async updateContext(id: ConnectionRef, patch: Readonly<Record<string, unknown>>): Promise<boolean> {
+  async updateContext(id: ConnectionRef, patch: Readonly<Partial<Context>>): Promise<boolean> {
     if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
       throw new InvalidArgumentError('patch', patch, 'an object');
     }
-    return this.adapter.updateContext(idOf(id, 'id'), patch);
+    return this.adapter.updateContext(idOf(id, 'id'), patch as Readonly<Record<string, unknown>>);
   }
 
   // ---- internals ---------------------------------------------------------------------------
+
+  private localHoldings(connection: ConnectionRef): Holdings | undefined {
+    const id = idOf(connection, 'connection');
+    // An adapter of your own that keeps no local index cannot answer: say so rather than "unbound".
+    if (!this.adapter.holdingsOf) throw new UnsupportedError('this registry adapter has no local index (holdingsOf): use flagOf / groupsOf');
+    return this.adapter.holdingsOf(id);
+  }
 
   private async push(target: Target, payload: Payload): Promise<number> {
     const result = await this.adapter.push(target, payload);
     if (result.dropped.length > 0) {
       this.emit('drop', { delivered: result.delivered, ids: result.dropped });
     }
+    const unencodable = result.unencodable;
+    if (unencodable !== undefined && unencodable.length > 0) {
+      for (const failure of unencodable) this.emit('encodeFail', { ...failure, delivered: result.delivered });
+      // No target's codec could frame it: a wrong message, as `connection.send` reports one.
+      if (result.delivered === 0 && result.dropped.length === 0) throw unencodable[0]!.error;
+    }
     if (result.unanswered && result.unanswered.length > 0) throw new ClusterIncompleteError(result.delivered, result.unanswered);
     return result.delivered;
   }
 
-  private readonly onEstablish = ({ connection }: { connection: Connection }): void => {
+  private readonly onEstablish = ({ connection }: { connection: AnyConnection }): void => {
     this.adapter.register(connection);
     this.emit('register', { connection });
   };
 
-  private readonly onClose = ({ connection }: { connection: Connection }): void => {
+  private readonly onClose = ({ connection }: { connection: AnyConnection }): void => {
     const holdings = this.adapter.unregister(connection);
     if (holdings) this.emit('unregister', { connection, flag: holdings.flag, groups: holdings.groups });
   };

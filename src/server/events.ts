@@ -1,21 +1,24 @@
 import type { Connection } from '../connection/connection.js';
-import { ConnectionEvent, type ConnectionEvents } from '../connection/events.js';
+import { ConnectionEvent, type ConnectionEvents, type DefaultContext } from '../connection/events.js';
 import type { ListeningAddress } from '../transport/endpoint.js';
 import type { Server } from './server.js';
 
 export interface StartEvent {
-  server: Server;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  server: Server<any, any, any>;
   addresses: ListeningAddress[];
 }
 export interface StopEvent {
-  server: Server;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  server: Server<any, any, any>;
 }
-export interface AcceptEvent {
-  connection: Connection;
+export interface AcceptEvent<C = Connection> {
+  connection: C;
 }
 /** A datagram on a UDP endpoint without sessions (Swoole's `onPacket`); answer with `server.sendTo`. */
 export interface PacketEvent {
-  server: Server;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  server: Server<any, any, any>;
   /** The datagram's bytes (no codec: sessions are where codecs apply). */
   data: Buffer;
   /** The sender's address and port. */
@@ -28,10 +31,10 @@ export interface RejectEvent {
 }
 
 /** A server's events: its own, plus every event of every connection it accepted. */
-export interface ServerEvents extends ConnectionEvents {
+export interface ServerEvents<In = unknown, Out = In, Context extends object = DefaultContext> extends ConnectionEvents<In, Out, Context> {
   start: StartEvent;
   stop: StopEvent;
-  accept: AcceptEvent;
+  accept: AcceptEvent<Connection<In, Out, Context>>;
   reject: RejectEvent;
   packet: PacketEvent;
 }

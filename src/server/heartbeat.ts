@@ -35,10 +35,16 @@ export class HeartbeatSweep {
   readonly interval: number;
   private timer: TimerHandle | undefined;
 
+  /**
+   * `quiet` is what is done to a connection that has been quiet for an interval; by default the
+   * transport's own probe (a WebSocket ping; nothing on a byte stream). A client passes one that
+   * also sends its codec's probe message.
+   */
   constructor(
     options: HeartbeatOptions,
     private readonly clock: Clock,
     private readonly connections: () => Iterable<Heartbeating>,
+    private readonly quiet: (connection: Heartbeating) => void = (connection) => connection[probe](),
   ) {
     this.timeout = integerOption('heartbeat.timeout', options.timeout ?? HEARTBEAT_DEFAULTS.timeout, 1);
     this.interval = integerOption('heartbeat.interval', options.interval ?? HEARTBEAT_DEFAULTS.interval, 1);
@@ -67,7 +73,7 @@ export class HeartbeatSweep {
       if (connection.state !== 'open') continue;
       const quiet = now - connection.lastHeartbeat;
       if (quiet > this.timeout) (silent ??= []).push(connection);
-      else if (quiet >= this.interval) connection[probe]();
+      else if (quiet >= this.interval) this.quiet(connection);
     }
     // Reported after the walk: closing removes connections from the collection being walked.
     if (silent) for (const connection of silent) connection[idle](now - connection.lastHeartbeat, this.timeout);

@@ -1,12 +1,12 @@
 import type { Codec } from '../codec/codec.js';
 import { LengthFieldCodec } from '../codec/length-field-codec.js';
-import { Connection, DEFAULT_CLOSE_TIMEOUT, type ConnectionOwner, type ConnectionTemplate } from '../connection/connection.js';
-import type { ConnectionEvents } from '../connection/events.js';
-import { closeGracefully, destroyWith, handlerFailed } from '../connection/internal.js';
+import { Connection, DEFAULT_CLOSE_TIMEOUT, type AnyConnection, type ConnectionOwner, type ConnectionTemplate } from '../connection/connection.js';
+import type { ConnectionEvents, DefaultContext } from '../connection/events.js';
+import { closeGracefully, destroyWith, handlerFailed, ownerClosed, ownerRelay } from '../connection/internal.js';
 import { resolveLimits, type ConnectionLimits } from '../connection/limits.js';
-import { AlreadyStartedError, InvalidOptionError } from '../errors.js';
+import { AlreadyStartedError, InvalidArgumentError, InvalidOptionError } from '../errors.js';
 import { createListener, type EndpointOptions } from '../transport/create-listener.js';
-import type { ListeningAddress } from '../transport/endpoint.js';
+import { describeAddress, type ListeningAddress } from '../transport/endpoint.js';
 import type { Link } from '../transport/link.js';
 import type { Listener, ListenerHooks } from '../transport/listener.js';
 import { UdpListener } from '../transport/udp/udp-listener.js';
@@ -17,11 +17,16 @@ import { integerOption } from '../util/validate.js';
 import type { ServerEvents } from './events.js';
 import { HeartbeatSweep, type HeartbeatOptions } from './heartbeat.js';
 
-export interface ServerOptions {
+/**
+ * `In` and `Out` are the message types of the server's `codec` (inferred from it); endpoints with
+ * codecs of their own are not inferred from: give the server's type parameters by hand then
+ * (`new Server<Packet | Command>(...)`), or tell connections apart by `connection.endpoint`.
+ */
+export interface ServerOptions<In = unknown, Out = In> {
   /** Where to listen; connections from every endpoint are alike. At least one. */
   endpoints: EndpointOptions[];
   /** The codec of every endpoint that names none. @default new LengthFieldCodec() (4-byte big-endian length) */
-  codec?: Codec;
+  codec?: Codec<In, Out>;
   /** Buffer limits of every connection (endpoints and connections may override). @default DEFAULT_LIMITS */
   limits?: ConnectionLimits;
   /** Close silent connections. `true` uses the defaults. @default false (off) */
@@ -51,9 +56,15 @@ export const SERVER_DEFAULTS = {
   stopTimeout: 10_000,
 } as const;
 
-export interface StopOptions {
+export interface StopOptions<In = unknown, Out = In, Context extends object = DefaultContext> {
   /** A last message sent to every connection before it closes (a goodbye). */
-  finalMessage?: unknown;
+  finalMessage?: Out;
+  /**
+   * A goodbye per connection, where endpoints speak different codecs (a binary one to devices,
+   * JSON to dashboards): asked once per connection (switch on `connection.endpoint`), `undefined`
+   * sends none. Wins over `finalMessage`. One that throws costs that connection its goodbye only.
+   */
+  finalMessageFor?: (connection: Connection<In, Out, Context>) => Out | undefined;
   /** Overrides the server's stopTimeout for this call. */
   timeout?: number;
 }
@@ -64,17 +75,20 @@ type ServerState = 'idle' | 'starting' | 'running' | 'stopping';
  * A server listening on one or more endpoints (TCP, TLS, Unix, WebSocket, UDP) whose connections
  * are all alike: same events, limits, counters and heartbeat.
  */
-export class Server extends TypedEmitter<ServerEvents> implements ConnectionOwner {
-  readonly codec: Codec;
+export class Server<In = unknown, Out = In, Context extends object = DefaultContext>
+  extends TypedEmitter<ServerEvents<In, Out, Context>>
+  implements ConnectionOwner
+{
+  readonly codec: Codec<In, Out>;
   /** This node's id (see {@link ServerOptions.nodeId}); every connection id starts with it. */
   readonly nodeId: string;
-  private readonly options: ServerOptions;
+  private readonly options: ServerOptions<In, Out>;
   private readonly clock: Clock;
   private readonly maxConnections: number;
   private readonly maxPerAddress: number;
   private readonly closeTimeout: number;
   private readonly stopTimeout: number;
-  private readonly live = new Map<string, Connection>();
+  private readonly live = new Map<string, Connection<In, Out, Context>>();
   private readonly perAddress = new Map<string, number>();
   /** One per endpoint, made (and validated) by the constructor. */
   private readonly endpointListeners: Listener[];
@@ -85,14 +99,14 @@ export class Server extends TypedEmitter<ServerEvents> implements ConnectionOwne
   private stateNow: ServerState = 'idle';
   private closedWaiters: Array<() => void> = [];
 
-  constructor(options: ServerOptions) {
+  constructor(options: ServerOptions<In, Out>) {
     super({ captureRejections: true });
     this.nodeId = options.nodeId === undefined ? getProcessNodeId() : validNodeId('nodeId', options.nodeId);
     if (!Array.isArray(options.endpoints) || options.endpoints.length === 0) {
       throw new InvalidOptionError('endpoints', options.endpoints, 'a non-empty array of endpoints');
     }
     this.options = options;
-    this.codec = options.codec ?? new LengthFieldCodec();
+    this.codec = options.codec ?? (new LengthFieldCodec() as Codec<unknown> as Codec<In, Out>);
     this.clock = options.clock ?? systemClock;
     resolveLimits(options.limits);
     this.maxConnections = countOption('maxConnections', options.maxConnections ?? SERVER_DEFAULTS.maxConnections);
@@ -102,7 +116,7 @@ export class Server extends TypedEmitter<ServerEvents> implements ConnectionOwne
     this.heartbeatOptions = typeof options.heartbeat === 'object' ? options.heartbeat : {};
     if (options.heartbeat) this.heartbeat = this.makeSweep(this.heartbeatOptions);
     // Every endpoint is checked now, naming the option and its value, not when start() listens.
-    this.endpointListeners = options.endpoints.map((endpoint) => {
+    this.endpointListeners = options.endpoints.map((endpoint, index) => {
       const listener = createListener(endpoint, this.codec);
       const framing = listener.framing;
       this.templates.set(listener, {
@@ -113,9 +127,16 @@ export class Server extends TypedEmitter<ServerEvents> implements ConnectionOwne
         clock: this.clock,
         closeTimeout: this.closeTimeout,
         owner: this,
+        endpoint: endpoint.name ?? `${endpoint.transport}#${index}`,
       });
       return listener;
     });
+    const names = new Set<string>();
+    for (const endpoint of options.endpoints) {
+      if (endpoint.name === undefined) continue;
+      if (names.has(endpoint.name)) throw new InvalidOptionError('endpoints[].name', endpoint.name, 'a name no other endpoint has');
+      names.add(endpoint.name);
+    }
   }
 
   get state(): ServerState {
@@ -123,11 +144,11 @@ export class Server extends TypedEmitter<ServerEvents> implements ConnectionOwne
   }
 
   /** Every connection accepted and not yet closed (handshakes included). */
-  connections(): IterableIterator<Connection> {
+  connections(): IterableIterator<Connection<In, Out, Context>> {
     return this.live.values();
   }
 
-  connection(id: string): Connection | undefined {
+  connection(id: string): Connection<In, Out, Context> | undefined {
     return this.live.get(id);
   }
 
@@ -140,12 +161,36 @@ export class Server extends TypedEmitter<ServerEvents> implements ConnectionOwne
     return this.endpointListeners.map((listener) => listener.address()).filter((a): a is ListeningAddress => a !== undefined);
   }
 
+  /**
+   * The port an endpoint listens on (its resolved port where it asked for 0): the first endpoint's,
+   * or the one at this index of `endpoints`, or the one of this name. Throws
+   * `ERR_INVALID_ARGUMENT` when that endpoint is not listening or has no port (a Unix socket).
+   */
+  port(endpoint: number | string = 0): number {
+    const index = typeof endpoint === 'number' ? endpoint : this.options.endpoints.findIndex((e) => e.name === endpoint);
+    const address = this.endpointListeners[index]?.address();
+    if (address === undefined || address.transport === 'unix') {
+      throw new InvalidArgumentError('endpoint', endpoint, 'an endpoint of this server that listens on a port (start() it first)');
+    }
+    return address.port;
+  }
+
   /** Listens on every endpoint; rejects (closing the ones that did listen) if any cannot. */
   async start(): Promise<void> {
     if (this.stateNow !== 'idle') throw new AlreadyStartedError(`server is ${this.stateNow}`);
     this.stateNow = 'starting';
     try {
-      const results = await Promise.allSettled(this.endpointListeners.map((listener) => listener.listen(this.listenerHooks(listener))));
+      const results = await Promise.allSettled(
+        this.endpointListeners.map(async (listener, index) => {
+          await listener.listen(this.listenerHooks(listener));
+          // An unnamed endpoint is known by where it listens, once that is known (port 0 resolved),
+          // before any connection can be accepted on it (that takes another turn of the loop).
+          const address = listener.address();
+          if (this.options.endpoints[index]!.name === undefined && address !== undefined) {
+            this.templates.get(listener)!.endpoint = describeAddress(address);
+          }
+        }),
+      );
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     } catch (error) {
@@ -163,12 +208,23 @@ export class Server extends TypedEmitter<ServerEvents> implements ConnectionOwne
    * queued and closes it. Connections still open at the deadline are destroyed (what they lose is
    * reported through `sendFail`). Resolves once every connection is closed.
    */
-  async stop(options: StopOptions = {}): Promise<void> {
+  async stop(options: StopOptions<In, Out, Context> = {}): Promise<void> {
     if (this.stateNow !== 'running') return;
     this.stateNow = 'stopping';
     this.heartbeat?.stop();
     await Promise.allSettled(this.endpointListeners.map((listener) => listener.close()));
-    for (const connection of [...this.live.values()]) connection[closeGracefully]('stop', options.finalMessage);
+    const goodbyeFor = options.finalMessageFor;
+    if (goodbyeFor !== undefined && typeof goodbyeFor !== 'function') throw new InvalidArgumentError('finalMessageFor', goodbyeFor, 'a function');
+    for (const connection of [...this.live.values()]) {
+      let message: Out | undefined = options.finalMessage;
+      try {
+        if (goodbyeFor !== undefined) message = goodbyeFor(connection);
+      } catch (error) {
+        // A goodbye that throws costs that connection its goodbye only; the stop goes on.
+        connection[handlerFailed](error);
+      }
+      connection[closeGracefully]('stop', message);
+    }
     const deadline = options.timeout ?? this.stopTimeout;
     if (this.live.size > 0) {
       await new Promise<void>((resolve) => {
@@ -218,11 +274,13 @@ export class Server extends TypedEmitter<ServerEvents> implements ConnectionOwne
 
   // ---- ConnectionOwner --------------------------------------------------------------------
 
-  relay<K extends keyof ConnectionEvents>(name: K, event: ConnectionEvents[K]): void {
-    this.emit(name, event as ServerEvents[K]);
+  /** @internal */
+  [ownerRelay]<K extends keyof ConnectionEvents>(name: K, event: ConnectionEvents[K]): void {
+    this.emit(name, event as unknown as ServerEvents<In, Out, Context>[K]);
   }
 
-  connectionClosed(connection: Connection): void {
+  /** @internal */
+  [ownerClosed](connection: AnyConnection): void {
     if (!this.live.delete(connection.id)) return;
     const address = this.maxPerAddress === Infinity ? undefined : connection.remoteAddress;
     if (address !== undefined) {
@@ -238,7 +296,7 @@ export class Server extends TypedEmitter<ServerEvents> implements ConnectionOwne
   }
 
   /** EventEmitter's captureRejections hook: an async server listener rejected. */
-  [Symbol.for('nodejs.rejection')](error: unknown, _name: string, event?: { connection?: Connection }): void {
+  [Symbol.for('nodejs.rejection')](error: unknown, _name: string, event?: { connection?: AnyConnection }): void {
     event?.connection?.[handlerFailed](error);
   }
 
@@ -250,7 +308,7 @@ export class Server extends TypedEmitter<ServerEvents> implements ConnectionOwne
       clock: this.clock,
       admit: (socket) => this.admit(socket),
       accepted: (link: Link) => {
-        const connection = new Connection(nextConnectionId(this.nodeId), link, template);
+        const connection = new Connection<In, Out, Context>(nextConnectionId(this.nodeId), link, template);
         this.live.set(connection.id, connection);
         this.emit('accept', { connection });
         return connection;

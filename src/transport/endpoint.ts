@@ -6,7 +6,10 @@ import { booleanOption, codecOption, integerOption, portOption, stringOption } f
 
 /** What every endpoint may set for the connections it accepts; unset ones follow the server. */
 export interface EndpointCommon {
-  /** A name for logs and metrics. @default the transport and address, e.g. "tcp://0.0.0.0:7000" */
+  /**
+   * A name for logs and metrics, unique among the server's endpoints: each connection's
+   * `endpoint`, and what `server.port(name)` takes. @default the transport and address, e.g. "tcp://0.0.0.0:7000"
+   */
   name?: string;
   /** The codec of this endpoint's connections. @default the server's codec */
   codec?: Codec;

@@ -1,4 +1,4 @@
-import type { Connection } from '../connection/connection.js';
+import type { AnyConnection } from '../connection/connection.js';
 import type { Clock } from '../util/clock.js';
 import type { ListeningAddress } from './endpoint.js';
 import type { Framing } from './framing.js';
@@ -32,7 +32,7 @@ export interface ListenerHooks {
    * A link exists (its handshake may be pending): the server composes its connection, tracks it
    * and emits `accept`. The connection opens when the link reports ready.
    */
-  accepted(link: Link): Connection;
+  accepted(link: Link): AnyConnection;
   /** A datagram on a UDP endpoint without sessions: the server's `packet` event. */
   packet(data: Buffer, address: string, port: number): void;
 }

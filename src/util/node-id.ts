@@ -32,9 +32,12 @@ export function validNodeId(name: string, id: unknown): string {
 /** One counter per node id, shared by every server and client of the process, so ids never collide. */
 const counters = new Map<string, number>();
 
-/** A new connection id `<nodeId>.<n>` (base 36): opaque to users, unique across the cluster, short in logs. */
+/**
+ * A new connection id `<nodeId>.<n>`, `n` counting in decimal (`kofquub0.17`): opaque to code,
+ * unique across the cluster, and readable in logs ("idle close kofquub0.1034", not a base-36 `.sq`).
+ */
 export function nextConnectionId(nodeId: string): string {
   const n = (counters.get(nodeId) ?? 0) + 1;
   counters.set(nodeId, n);
-  return `${nodeId}.${n.toString(36)}`;
+  return `${nodeId}.${n}`;
 }

@@ -1,74 +1,13 @@
 // Shared by the codec tests: feed a stream to a decoder in pieces, split streams every way.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ChunkList } from '../../src/codec/chunk-list.js';
-import type { Codec, Decoder } from '../../src/codec/codec.js';
+import type { Codec } from '../../src/codec/codec.js';
+import { cutAt, feed } from '../../src/testing/codec-harness.js';
 import { DecodeError } from '../../src/errors.js';
 
-/**
- * Pushes the chunks one by one, decoding until "need more" after each push, as a connection does.
- * Checks the contract on every call: a message consumes bytes, "need more" consumes none.
- * With `end`, calls decodeEnd at the end of the stream as a connection does on a half-close.
- */
-export function feed<M>(codec: Pick<Codec<M>, 'createDecoder'>, chunks: readonly Uint8Array[], end = false): M[] {
-  const decoder = codec.createDecoder();
-  const input = new ChunkList();
-  const out: M[] = [];
-  for (const chunk of chunks) {
-    input.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-    drain(decoder, input, out);
-  }
-  if (end && decoder.decodeEnd && input.length > 0) {
-    const last = decoder.decodeEnd(input);
-    if (last !== undefined) out.push(last);
-  }
-  return out;
-}
+export { feed, cutAt, everySplit } from '../../src/testing/codec-harness.js';
 
-function drain<M>(decoder: Decoder<M>, input: ChunkList, out: M[]): void {
-  for (;;) {
-    const before = input.length;
-    const message = decoder.decode(input);
-    if (message === undefined) {
-      // It may have dropped bytes that carry no message (JsonCodec's blank lines), never more
-      // than it was given; asked again without new bytes, it must neither answer nor consume.
-      const after = input.length;
-      assert.ok(after <= before, 'decode grew its input');
-      assert.equal(decoder.decode(input), undefined, 'decode changed its mind without new bytes');
-      assert.equal(input.length, after, 'decode consumed bytes when asked again');
-      return;
-    }
-    assert.ok(input.length < before, 'decode returned a message without consuming bytes');
-    out.push(message);
-  }
-}
-
-/** The stream cut at the given offsets (taken modulo its length, sorted, duplicates dropped). */
-export function cutAt(stream: Buffer, offsets: readonly number[]): Buffer[] {
-  if (stream.length === 0) return [];
-  const cuts = [...new Set(offsets.map((o) => o % stream.length))].filter((o) => o > 0).sort((a, b) => a - b);
-  const chunks: Buffer[] = [];
-  let from = 0;
-  for (const cut of [...cuts, stream.length]) {
-    chunks.push(stream.subarray(from, cut));
-    from = cut;
-  }
-  return chunks;
-}
-
-/** Every way to feed a stream that the deterministic tests try: whole, 1-byte chunks, cut once at every offset. */
-export function* everySplit(stream: Buffer): Generator<Buffer[]> {
-  yield [stream];
-  yield [...stream].map((byte) => Buffer.of(byte));
-  for (let at = 1; at < stream.length; at++) yield [stream.subarray(0, at), stream.subarray(at)];
-}
-
-/** Fed whole, byte by byte and cut at every offset, the stream decodes to `expected`. */
-export function assertEverySplit<M>(codec: Codec<M>, stream: Buffer, expected: readonly unknown[], end = false): void {
-  for (const chunks of everySplit(stream)) {
-    assert.deepStrictEqual(feed(codec, chunks, end), expected, `cut as ${chunks.map((c) => c.length).join('+')} bytes`);
-  }
-}
+export { assertEverySplit } from '../../src/testing/codec-harness.js';
 
 /** Cut points for a stream: arbitrary offsets, or every byte on its own. */
 export const splits = fc.oneof(

@@ -80,7 +80,7 @@ describe('LengthFieldCodec', () => {
       assert.deepEqual(frame, Buffer.concat([bytes('07 0002'), Buffer.from('hi')]));
       assert.deepEqual(message, Buffer.concat([bytes('07 0000'), Buffer.from('hi')]), 'the caller’s Buffer is not modified');
       assert.deepEqual(feed(codec, [frame]), [frame]);
-      assertThrowsCode(() => codec.encode(bytes('07 00')), SwitchboardError, ErrorCode.CorruptFrame);
+      assertThrowsCode(() => codec.encode(bytes('07 00')), SwitchboardError, ErrorCode.InvalidMessage);
     });
 
     test('lengthIncludesHeader: the value counts the header as well', () => {

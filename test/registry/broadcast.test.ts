@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { LengthFieldCodec, LineCodec } from '../../src/codec/index.js';
 import type { Codec } from '../../src/codec/codec.js';
-import { ErrorCode, type Connection, type DropEvent, type SwitchboardError } from '../../src/index.js';
+import { ErrorCode, type Connection, type DropEvent, type EncodeFailEvent, type SendFailEvent, type SwitchboardError } from '../../src/index.js';
 import type { RawPeer } from '../helpers/raw-peer.js';
 import { until } from '../helpers/wait.js';
 import { Fixture } from './fixture.js';
@@ -61,13 +61,52 @@ describe('broadcast', () => {
     for (const peer of lengthPeers) assert.deepEqual(peer.frames(), ['hello', 'again']);
   });
 
-  it('a message that cannot be encoded for some targets rejects and reaches no one', async () => {
+  it('a message one codec cannot frame reaches every member whose codec can; the others are named per codec', async () => {
     const { lengthCodec, lineCodec, lengthPeers, linePeers } = await mixed(2);
+    const failures: EncodeFailEvent[] = [];
+    fixture!.registry.on('encodeFail', (event) => failures.push(event));
+    const refused: string[] = [];
+    fixture!.server.on('sendFail', ({ connection, code, error }) => {
+      if (code === 'encodeFailed' && error?.code === ErrorCode.InvalidMessage) refused.push(connection.id);
+    });
     // Fine for a length field; a line cannot hold a newline.
-    await assert.rejects(fixture!.registry.sendToGroup('g', 'two\nlines'), (error: SwitchboardError) => error.code === ErrorCode.InvalidMessage);
+    assert.equal(await fixture!.registry.sendToGroup('g', 'two\nlines'), 2);
     assert.equal(lengthCodec.encodes + lineCodec.encodes, 2);
+    const lineIds = linePeers.map((peer) => fixture!.connectionOf(peer).id).sort();
+    assert.equal(failures.length, 1);
+    assert.equal(failures[0]!.codec, lineCodec.name);
+    assert.equal(failures[0]!.delivered, 2);
+    assert.equal(failures[0]!.error.code, ErrorCode.InvalidMessage);
+    assert.deepEqual([...failures[0]!.ids].sort(), lineIds);
+    assert.deepEqual(refused.sort(), lineIds);
+    await until(() => lengthPeers.every((peer) => peer.frames().length === 1), 2000, 'frames');
+    for (const peer of lengthPeers) assert.deepEqual(peer.frames(), ['two\nlines']);
     await settle();
-    for (const peer of [...lengthPeers, ...linePeers]) assert.equal(peer.received.length, 0);
+    for (const peer of linePeers) assert.equal(peer.received.length, 0);
+  });
+
+  it("a user codec's own throw is wrapped as ERR_INVALID_MESSAGE, as connection.send wraps it; no target could frame it, so the push rejects", async () => {
+    const fussy: Codec = {
+      name: 'fussy',
+      maxFrameBytes: 1024,
+      createDecoder: () => new LengthFieldCodec().createDecoder(),
+      encode(message: unknown): Buffer {
+        if (typeof message !== 'string') throw new TypeError('fussy encodes strings only');
+        return new LengthFieldCodec().encode(message);
+      },
+    };
+    fixture = await Fixture.start({ endpoints: [{ transport: 'tcp', host: '127.0.0.1', port: 0, codec: fussy }] });
+    const peers = await fixture.connect(2);
+    for (const connection of fixture.server.connections()) await fixture.registry.join(connection, 'g');
+    const check = (error: SwitchboardError): boolean => error.code === ErrorCode.InvalidMessage && error.cause instanceof TypeError;
+    await assert.rejects(fixture.registry.sendToGroup('g', 42), check);
+    await assert.rejects(fixture.registry.sendToAll(42), check);
+    await assert.rejects(fixture.registry.send(fixture.connectionOf(peers[0]!), 42), check);
+    const refused: SendFailEvent[] = [];
+    fixture.connectionOf(peers[0]!).on('sendFail', (event) => refused.push(event));
+    assert.equal(fixture.connectionOf(peers[0]!).send(42), false);
+    assert.ok(refused[0] && check(refused[0].error!));
+    assert.equal(await fixture.registry.sendToGroup('g', 'fine'), 2);
   });
 
   it('a connection that closes during a broadcast loses only its own copy; counts stay exact', async () => {

@@ -59,7 +59,10 @@ export interface PerMessageDeflateSettings {
 
 interface WebSocketEndpointCommon {
   transport: 'ws' | 'wss';
-  /** A name for logs and metrics. @default e.g. "ws://0.0.0.0:8080/" */
+  /**
+   * A name for logs and metrics, unique among the server's endpoints: each connection's
+   * `endpoint`, and what `server.port(name)` takes. @default e.g. "ws://0.0.0.0:8080/"
+   */
   name?: string;
   /** The request path this endpoint answers (exact match, query ignored). @default '/' */
   path?: string;

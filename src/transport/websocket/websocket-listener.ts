@@ -3,7 +3,7 @@ import { createServer as createNetServer, type AddressInfo, type Server as NetSe
 import type { Duplex } from 'node:stream';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import { DEFAULT_MESSAGE_CODEC, type MessageCodec } from '../../codec/message-codec.js';
-import type { Connection } from '../../connection/connection.js';
+import type { AnyConnection } from '../../connection/connection.js';
 import { HandlerFailedError, HandshakeRefusedError, HandshakeTimeoutError, InvalidOptionError, asError } from '../../errors.js';
 import type { Clock, TimerHandle } from '../../util/clock.js';
 import { booleanOption, integerOption } from '../../util/validate.js';
@@ -273,7 +273,7 @@ export class WebSocketListener implements Listener, UpgradeRoute {
     }
   }
 
-  private decide(connection: Connection, link: WebSocketLink, socket: Duplex, upgrade: UpgradeRequest, decision: HandshakeDecision | void): void {
+  private decide(connection: AnyConnection, link: WebSocketLink, socket: Duplex, upgrade: UpgradeRequest, decision: HandshakeDecision | void): void {
     if (connection.state !== 'connecting') return; // timed out, or the server stopped meanwhile
     if (decision !== undefined && decision !== null && decision.type === 'refuse') {
       const status = Number.isInteger(decision.status) && decision.status >= 400 && decision.status <= 599 ? decision.status : 500;
@@ -338,7 +338,7 @@ export class WebSocketListener implements Listener, UpgradeRoute {
     link.acceptHandshake(response, protocol, deflate);
   }
 
-  private hookFailed(connection: Connection, link: WebSocketLink, socket: Duplex, error: unknown): void {
+  private hookFailed(connection: AnyConnection, link: WebSocketLink, socket: Duplex, error: unknown): void {
     if (connection.state !== 'connecting') return;
     this.settled(socket);
     link.refuseHandshake(
