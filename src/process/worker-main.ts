@@ -4,7 +4,7 @@
 import cluster from 'node:cluster';
 import { memoryUsage } from 'node:process';
 import { ErrorCode, TaskError } from '../errors.js';
-import { WORKER_ENV, type SupervisorToWorker, type WorkerToSupervisor } from './control-messages.js';
+import { WORKER_ENV, type StopReason, type SupervisorToWorker, type WorkerToSupervisor } from './control-messages.js';
 import type { ClusterShape } from './cluster-shape.js';
 import { envelope, Topic } from './envelope.js';
 import { startWorker, type RunningApp } from './start-worker.js';
@@ -66,12 +66,12 @@ class WorkerControl {
     return this.link.send(body);
   }
 
-  async stop(timeout: number): Promise<void> {
+  async stop(timeout: number, reason: StopReason = 'stop'): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     clearInterval(this.rate);
     try {
-      await this.running?.stop(timeout);
+      await this.running?.stop(timeout, reason === 'reload');
     } finally {
       process.exit(0);
     }
@@ -97,7 +97,7 @@ class WorkerControl {
   private receive(body: SupervisorToWorker): void {
     switch (body.type) {
       case 'stop':
-        void this.stop(body.timeout);
+        void this.stop(body.timeout, body.reason);
         return;
       case 'task-result': {
         const pending = this.settle(body.id);
