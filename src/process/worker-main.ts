@@ -5,7 +5,9 @@ import cluster from 'node:cluster';
 import { memoryUsage } from 'node:process';
 import { ErrorCode, TaskError } from '../errors.js';
 import { WORKER_ENV, type StopReason, type SupervisorToWorker, type WorkerToSupervisor } from './control-messages.js';
+import { listenOnOwnPorts } from '../transport/reuse-port.js';
 import type { ClusterShape } from './cluster-shape.js';
+import type { Distribution } from './distribution.js';
 import { envelope, Topic } from './envelope.js';
 import { startWorker, type RunningApp } from './start-worker.js';
 import { supervisorLink, type SupervisorLink } from './supervisor-link.js';
@@ -16,6 +18,8 @@ import type { ContextBackend, WorkerIdentity } from './worker-context.js';
 export interface WorkerSpec extends WorkerIdentity {
   readonly app: string;
   readonly clusterShape: ClusterShape;
+  /** How this worker gets connections: through the supervisor's handles, or binding ports itself. */
+  readonly distribution: Distribution;
 }
 
 /** How long a worker drains when told to go by a signal or by its supervisor's death, not by a stop order. */
@@ -149,6 +153,7 @@ async function main(): Promise<void> {
   });
   const control = new WorkerControl(link);
   process.on('SIGTERM', () => void control.stop(STOP_ON_ORPHAN));
+  listenOnOwnPorts(spec.distribution === 'reuse-port');
   try {
     const running = await startWorker({
       app: spec.app,
