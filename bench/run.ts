@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname } from 'node:path';
+import { clusterSection } from './cluster/cells.js';
 import { PEERS, standInSpec, switchboardSpec, switchboardWorkerSpecs } from './harness/catalogue.js';
 import { renderChart } from './harness/chart.js';
 import { chartLink, parseBenchOptions } from './harness/cli-options.js';
@@ -51,7 +52,9 @@ async function main(): Promise<number> {
   const servers = [...(switchboard ? [switchboard] : []), ...(options.standIn ? [] : switchboardWorkerSpecs()), ...PEERS];
   const cases = buildMatrix(workloads(options.quick), servers, { only: options.only, tls: build.tls });
   if (!build.tls) notes.push('The load generator was built without OpenSSL headers (libssl-dev), so the TLS runs were skipped.');
-  if (cases.length === 0) {
+  // The two-node cells (bench/cluster): their own clients and processes, reported as a section.
+  const runCluster = !options.standIn && (options.only === undefined || options.only.test('cluster-broadcast'));
+  if (cases.length === 0 && !runCluster) {
     log('no run matches --only');
     return 2;
   }
@@ -62,11 +65,12 @@ async function main(): Promise<number> {
   try {
     const runner = new Runner({ shareServers: options.quick, quick: options.quick, timing, procs, tls, log }, cases.length * repeat);
     // Whole passes rather than back-to-back repeats, so a burst of outside load hits one attempt of many cases, not every attempt of one.
-    for (let pass = 0; pass < repeat; pass++) attempts.push(...(await runner.pass(cases)));
+    for (let pass = 0; pass < repeat && cases.length > 0; pass++) attempts.push(...(await runner.pass(cases)));
   } finally {
     tls.dispose();
   }
   const results = combine(cases, attempts);
+  const cluster = runCluster ? await clusterSection(options.quick, log) : '';
 
   const elapsedSeconds = (Date.now() - started) / 1000;
   const chartTitle = `Switchboard${status === 'stand-in' ? ' (STAND-IN)' : ''} vs peers${options.quick ? ' (quick mode)' : ''}`;
@@ -75,7 +79,7 @@ async function main(): Promise<number> {
   writeFileSync(options.out, renderReport({
     machine: describeMachine(), quick: options.quick, timing, procs, repeat, results,
     chartLink: chartLink(options), switchboard: status, notes, elapsedSeconds,
-  }));
+  }) + (cluster ? `\n${cluster}` : ''));
   writeFileSync(options.json, `${JSON.stringify(results, null, 2)}\n`);
   log(`wrote ${options.out}, ${options.chart} and ${options.json} in ${elapsedSeconds.toFixed(0)} s`);
   const failed = results.filter((r) => r.error);

@@ -117,6 +117,8 @@ export { WorkerContext, WorkerContext as AppContext, TASK_DEFAULTS, type TaskOpt
 export { runApp, type RunAppOptions, type SoloApp } from './process/run-app.js';
 export { startWorker, type StartWorkerOptions, type RunningApp } from './process/start-worker.js';
 export type { ClusterShape } from './process/cluster-shape.js';
+export { chooseDistribution, DISTRIBUTION_CHOICES, type Distribution, type DistributionChoice } from './process/distribution.js';
+export { reusePortSupported } from './transport/reuse-port.js';
 export {
   Supervisor,
   SUPERVISOR_DEFAULTS,

@@ -39,13 +39,29 @@ export default function benchApp(context: AppContext): Server {
   if (args === null) throw new Error(`${BENCH_ENDPOINT} is not set: run this app through switchboard-server.js`);
   const server = new Server({ endpoints: [endpointFor(args)], limits: { maxSendBufferSize: 64 * 1024 * 1024 } });
   const registry = new Registry(server);
-  server.on('establish', ({ connection }) => void registry.join(connection, 'all'));
+  // In a cluster a join or a push can reject (Redis away, a node too slow to answer): a user's
+  // server logs it and goes on; left unhandled it would be an unhandled rejection and end the process.
+  server.on('establish', ({ connection }) => void registry.join(connection, 'all').catch(failed('join')));
   // Over TCP, TLS and Unix a message is a Buffer; over WebSocket a text frame arrives as a string
   // and is sent back as one.
   server.on('message', ({ connection, message }) => {
     const first = typeof message === 'string' ? message.charCodeAt(0) : (message as Buffer)[0];
-    if (first === BROADCAST) void registry.sendToGroup('all', message);
+    if (first === BROADCAST) void registry.sendToGroup('all', message).catch(failed('broadcast'));
     else connection.send(message);
   });
   return server;
+}
+
+/** Logs a failed registry call, at most one line a second (with how many failed since), and goes on. */
+let failures = 0;
+let loggedAt = 0;
+function failed(what: string): (error: unknown) => void {
+  return (error) => {
+    failures++;
+    const now = Date.now();
+    if (now - loggedAt < 1000) return;
+    loggedAt = now;
+    const code = (error as { code?: unknown }).code ?? 'no code';
+    process.stderr.write(`switchboard bench app: ${what} failed (${String(code)}: ${(error as Error).message}); ${failures} registry call(s) failed so far\n`);
+  };
 }

@@ -56,7 +56,7 @@ export async function makeChat(options: ChatOptions = {}): Promise<Chat> {
   const chat = new ChatRoom(registry);
   server.on('establish', ({ connection }) => void chat.serve(connection));
   server.once('stop', () => {
-    void registry.dispose();
+    registry.dispose().catch((error: unknown) => console.error(`chat: leaving the cluster failed: ${(error as Error).message}`));
     void close(http);
   });
   await listen(http, options.webPort ?? CHAT_DEFAULTS.webPort, host);

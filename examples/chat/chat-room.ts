@@ -42,11 +42,24 @@ export class ChatRoom {
     try {
       await this.tell(connection, ['Welcome to the Switchboard chat! What is your name?']);
       for (let next = await lines.next(); !next.done; next = await lines.next()) {
-        await this.handle(connection, text(next.value));
+        try {
+          await this.handle(connection, text(next.value));
+        } catch (error) {
+          // A push or a question that failed (in a cluster: Redis away, a node that did not answer
+          // in time) is that line's failure, not the sender's: say so, log it, and read on.
+          await this.failed(connection, error);
+        }
       }
     } catch {
+      // Only the connection itself failing (a reply that cannot be written) ends it.
       connection.close();
     }
+  }
+
+  private async failed(connection: Connection, error: unknown): Promise<void> {
+    const code = (error as { code?: unknown }).code;
+    console.error(`chat: a line from ${connection.id} failed: ${typeof code === 'string' ? `${code}: ` : ''}${(error as Error).message}`);
+    await this.tell(connection, ['That did not go through (the chat is busy or partly unreachable); try again.']);
   }
 
   /** One line from a connection. */

@@ -22,8 +22,7 @@ Exit codes: 0 done, 1 failed, 2 bad command line, 3 not running, 4 already runni
 export const COMMAND_HELP: Readonly<Record<string, string>> = {
   start: `Usage: switchboard start APP [options]
 
-Runs APP on a supervisor and N worker processes, each serving every endpoint of the app
-(node:cluster round robin: the supervisor holds the listening sockets). A worker that dies is
+Runs APP on a supervisor and N worker processes, each serving every endpoint of the app. A worker that dies is
 replaced, with a growing delay if it keeps dying. In the foreground unless --daemon.
 
 Options:
@@ -34,6 +33,10 @@ Options:
                        F with .sock for .pid, the default log file F with .log
   --log-file F         the daemon's log (default: beside the pid file)
   --stop-timeout MS    how long a stop or a reload lets each worker drain (default: 10000)
+  --distribution D     how connections reach the workers: round-robin (the supervisor holds the
+                       listening sockets and hands each connection to the next worker), reuse-port
+                       (each worker binds its fixed ports itself with SO_REUSEPORT: Node 22.12+),
+                       or auto (default: reuse-port where this Node has it, round-robin elsewhere)
   --redis URL          many machines: the registry spans every instance through Redis
   --redis-prefix P     the Redis key prefix of this cluster: instances with the same one are one
                        cluster (default: switchboard:)

@@ -115,7 +115,7 @@ async function stopRunning(files: RunFiles, pid: number, timeout: number | undef
 
 function formatStatus(status: RunningStatus): string {
   const lines = [
-    `switchboard running: pid ${status.pid}, up ${status.uptime} s, ${status.workers.length} worker${status.workers.length === 1 ? '' : 's'} (${status.shape}), app ${status.app}${status.reloading ? ', reloading' : ''}`,
+    `switchboard running: pid ${status.pid}, up ${status.uptime} s, ${status.workers.length} worker${status.workers.length === 1 ? '' : 's'} (${status.shape}, ${status.distribution}), app ${status.app}${status.reloading ? ', reloading' : ''}`,
   ];
   if (status.taskWorkers.threads > 0) {
     lines.push(`task workers: ${status.taskWorkers.threads} threads, ${status.taskWorkers.queued} queued, ${status.taskWorkers.completed} completed`);

@@ -3,6 +3,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { resolveAppPath } from '../process/app-file.js';
 import type { ClusterShape } from '../process/cluster-shape.js';
+import { DISTRIBUTION_CHOICES, type DistributionChoice } from '../process/distribution.js';
 import { runApp } from '../process/run-app.js';
 import { Supervisor, SUPERVISOR_DEFAULTS } from '../process/supervisor.js';
 import { redisEngineOptions } from '../cluster/redis-engine.js';
@@ -27,6 +28,7 @@ const START_OPTIONS = {
   'pid-file': { type: 'string' },
   'log-file': { type: 'string' },
   'stop-timeout': { type: 'string' },
+  distribution: { type: 'string' },
   redis: { type: 'string' },
   'redis-prefix': { type: 'string' },
   config: { type: 'string' },
@@ -41,12 +43,13 @@ export async function startCommand(argv: readonly string[]): Promise<number> {
   const workers = integerArgument('start', 'workers', values.workers, 1, 0) || undefined;
   const taskWorkers = integerArgument('start', 'task-workers', values['task-workers'], 0, 0);
   const stopTimeout = integerArgument('start', 'stop-timeout', values['stop-timeout'], 0, SUPERVISOR_DEFAULTS.stopTimeout);
+  const distribution = distributionOf(values.distribution);
   const shape = shapeOf('start', values, { type: 'workers' });
   const app = resolveAppPath(positionals[0] as string);
   const files = runFiles(stringArgument(values['pid-file']), stringArgument(values['log-file']));
   if (values.daemon && process.env[DAEMON_ENV] === undefined) return daemonize(argv, files, process.cwd());
   try {
-    return await supervise(argv, { app, workers, taskWorkers, stopTimeout, shape, files });
+    return await supervise(argv, { app, workers, taskWorkers, stopTimeout, distribution, shape, files });
   } catch (error) {
     report({ type: 'failed', message: (error as Error).message, exitCode: exitCodeOf(error) });
     throw error;
@@ -58,14 +61,15 @@ interface SuperviseOptions {
   workers: number | undefined;
   taskWorkers: number;
   stopTimeout: number;
+  distribution: DistributionChoice;
   shape: ClusterShape;
   files: RunFiles;
 }
 
-async function supervise(argv: readonly string[], { app, workers, taskWorkers, stopTimeout, shape, files }: SuperviseOptions): Promise<number> {
+async function supervise(argv: readonly string[], { app, workers, taskWorkers, stopTimeout, distribution, shape, files }: SuperviseOptions): Promise<number> {
   const { stalePid } = await claimPidFile(files, controlAnswers);
   if (stalePid !== undefined) log(`replaced a stale pid file (pid ${stalePid} is not running)`);
-  const supervisor = new Supervisor({ app, ...(workers ? { workers } : {}), taskWorkers, stopTimeout, shape });
+  const supervisor = new Supervisor({ app, ...(workers ? { workers } : {}), taskWorkers, stopTimeout, distribution, shape });
   followSupervisor(supervisor);
   let stopping: Promise<void> | undefined;
   const shutdown = (timeout?: number): Promise<void> =>
@@ -91,7 +95,7 @@ async function supervise(argv: readonly string[], { app, workers, taskWorkers, s
     throw error;
   }
   const where = supervisor.addresses().map(describe).join(', ');
-  log(`${app} on ${supervisor.workers} worker${supervisor.workers === 1 ? '' : 's'}${taskWorkers ? ` and ${taskWorkers} task worker${taskWorkers === 1 ? '' : 's'}` : ''}, listening on ${where || 'nothing'}; pid ${process.pid}`);
+  log(`${app} on ${supervisor.workers} worker${supervisor.workers === 1 ? '' : 's'}${taskWorkers ? ` and ${taskWorkers} task worker${taskWorkers === 1 ? '' : 's'}` : ''}, listening on ${where || 'nothing'} (${supervisor.distribution}); pid ${process.pid}`);
   report({ type: 'ready', pid: process.pid, addresses: supervisor.addresses() });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void shutdown().then(() => process.exit(ExitCode.Ok)));
   process.on('SIGUSR1', () => void supervisor.reload().catch((error: Error) => log(`reload refused: ${error.message}`)));
@@ -155,6 +159,14 @@ function withConfig(values: Record<string, string | boolean | undefined>): Recor
   }
   for (const [name, value] of Object.entries(values)) if (value !== undefined) merged[name] = value;
   return merged;
+}
+
+function distributionOf(value: string | boolean | undefined): DistributionChoice {
+  const choice = stringArgument(value) ?? SUPERVISOR_DEFAULTS.distribution;
+  if (!DISTRIBUTION_CHOICES.includes(choice as DistributionChoice)) {
+    throw usage('start', `--distribution must be one of ${DISTRIBUTION_CHOICES.join(', ')}, got ${JSON.stringify(choice)}`);
+  }
+  return choice as DistributionChoice;
 }
 
 function shapeOf(command: string, values: Record<string, string | boolean | undefined>, otherwise: ClusterShape): ClusterShape {

@@ -15,7 +15,9 @@ export type CloseReason =
   /** A buffer limit was passed (receive buffer, or send buffer with policy `close`). */
   | 'limit'
   /** The server is stopping. */
-  | 'stop';
+  | 'stop'
+  /** The server is stopping to restart (a reload): clients should reconnect (WebSocket close 1012). */
+  | 'restart';
 
 /** Why a send did not reach the wire. */
 export type SendFailCode =

@@ -2,7 +2,7 @@
 import type { ListeningAddress } from '../transport/endpoint.js';
 import type { SerializedError } from './task-thread.js';
 
-/** Why a worker is asked to stop: the goodbye differs (WebSocket close 1001 vs. a restart). */
+/** Why a worker is asked to stop: the goodbye differs (WebSocket close 1001 on a stop, 1012 on a reload). */
 export type StopReason = 'stop' | 'reload';
 
 /** What a worker tells about itself for `switchboard status`. */

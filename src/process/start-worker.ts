@@ -24,8 +24,9 @@ export interface RunningApp {
   /**
    * Stops the server: stop accepting, the app's goodbye to every connection, drain, and destroy
    * what is still open after `timeout` ms (stalled peers), so that this resolves by the deadline.
+   * `restart`: the worker goes for a reload, so connections close as restarting (WebSocket 1012).
    */
-  stop(timeout: number): Promise<void>;
+  stop(timeout: number, restart?: boolean): Promise<void>;
 }
 
 /**
@@ -58,9 +59,10 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningA
     context,
     module,
     messages: () => messages,
-    async stop(timeout) {
-      // The goodbye is the app's, on a stop and on a reload alike (clients reconnect to the other workers).
-      await server.stop({ timeout, ...(module.goodbye !== undefined ? { finalMessage: module.goodbye } : {}) });
+    async stop(timeout, restart = false) {
+      // The goodbye is the app's, on a stop and on a reload alike (clients reconnect to the other
+      // workers); the close code tells WebSocket clients which of the two it is (1001 or 1012).
+      await server.stop({ timeout, restart, ...(module.goodbye !== undefined ? { finalMessage: module.goodbye } : {}) });
     },
   };
 }

@@ -8,9 +8,11 @@ import { AlreadyStartedError, CommandError, ErrorCode, InvalidOptionError, Switc
 import type { ListeningAddress } from '../transport/endpoint.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
-import { integerOption } from '../util/validate.js';
+import { reusePortSupported } from '../transport/reuse-port.js';
+import { integerOption, oneOfOption } from '../util/validate.js';
 import { resolveAppPath } from './app-file.js';
 import type { ClusterShape } from './cluster-shape.js';
+import { chooseDistribution, DISTRIBUTION_CHOICES, type Distribution, type DistributionChoice } from './distribution.js';
 import { WORKER_ENV, type StopReason, type SupervisorToWorker, type WireError, type WorkerStats, type WorkerToSupervisor } from './control-messages.js';
 import { envelope, isEnvelope, Topic } from './envelope.js';
 import type { SupervisorExtension, WorkerExit, WorkerPort } from './supervisor-extension.js';
@@ -37,6 +39,14 @@ export interface SupervisorOptions {
   stableAfter?: number;
   /** Delays between restarts of a worker that keeps dying. @default { initialDelay: 100, maxDelay: 30 s, factor: 2, jitter: 0 } */
   restartBackoff?: ReconnectOptions;
+  /**
+   * How connections reach the workers: `round-robin` (the supervisor accepts and hands each one
+   * to the next worker), `reuse-port` (each worker binds its fixed ports itself with
+   * SO_REUSEPORT; refused with ERR_UNSUPPORTED where the running Node has none), or `auto`
+   * (reuse-port where the running Node has it, round robin elsewhere). See docs/PROCESS.md.
+   * @default 'auto'
+   */
+  distribution?: DistributionChoice;
   /** Cluster engines' hubs plugged into every worker's channel. @default an IpcHub in the workers shape (unless one on its topic is given) */
   extensions?: SupervisorExtension[];
   clock?: Clock;
@@ -44,6 +54,7 @@ export interface SupervisorOptions {
 
 export const SUPERVISOR_DEFAULTS = {
   taskWorkers: 0,
+  distribution: 'auto' as DistributionChoice,
   stopTimeout: 10_000,
   startTimeout: 30_000,
   stableAfter: 10_000,
@@ -124,6 +135,8 @@ export interface SupervisorStatus {
   readonly pid: number;
   readonly app: string;
   readonly shape: ClusterShape['type'];
+  /** How connections reach the workers (what `auto` chose). */
+  readonly distribution: Distribution;
   /** Seconds since the supervisor started. */
   readonly uptime: number;
   readonly reloading: boolean;
@@ -138,12 +151,12 @@ type SupervisorState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
  * every endpoint of the app, task worker threads, crash replacement with backoff, rolling reload,
  * graceful stop. One per process: it is node:cluster's primary.
  *
- * Connections are distributed by node:cluster's round robin (SCHED_RR): the supervisor holds
- * each listening socket, accepts and hands each connection to the next worker. On Node 20 that is
- * the only way for N processes to share a port evenly (SO_REUSEPORT came to net.Server in 22.12),
- * and it is what makes a reload seamless: the listening socket lives in the supervisor, so the
- * port never closes while workers come and go, and a new worker takes connections as soon as it
- * listens.
+ * Connections reach the workers by the `distribution` option (docs/PROCESS.md): node:cluster's
+ * round robin (the supervisor holds each listening socket, accepts, and hands each connection to
+ * the next worker: on Node 20 the only way for N processes to share a port evenly, and the port
+ * never closes while workers come and go), or, where the running Node has SO_REUSEPORT in
+ * net.Server (22.12+), each worker binding its fixed ports itself and the kernel spreading
+ * connections.
  */
 export class Supervisor extends TypedEmitter<SupervisorEvents> {
   readonly id: string;
@@ -151,6 +164,8 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
   readonly workers: number;
   readonly shape: ClusterShape;
   private readonly taskWorkers: number;
+  private readonly distributionChoice: DistributionChoice;
+  private distributionNow: Distribution = 'round-robin';
   private readonly maxTaskQueue: number | undefined;
   private readonly stopTimeout: number;
   private readonly startTimeout: number;
@@ -175,6 +190,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     this.app = resolveAppPath(options.app);
     this.workers = integerOption('workers', options.workers ?? availableParallelism(), 1, 1024);
     this.taskWorkers = integerOption('taskWorkers', options.taskWorkers ?? SUPERVISOR_DEFAULTS.taskWorkers, 0, 1024);
+    this.distributionChoice = oneOfOption('distribution', options.distribution ?? SUPERVISOR_DEFAULTS.distribution, DISTRIBUTION_CHOICES);
     this.maxTaskQueue = options.maxTaskQueue;
     this.shape = options.shape ?? { type: 'workers' };
     this.stopTimeout = integerOption('stopTimeout', options.stopTimeout ?? SUPERVISOR_DEFAULTS.stopTimeout, 0);
@@ -197,6 +213,11 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     }
   }
 
+  /** How connections reach the workers: what `distribution` chose (known once `start()` ran). */
+  get distribution(): Distribution {
+    return this.distributionNow;
+  }
+
   get state(): SupervisorState {
     return this.stateNow;
   }
@@ -216,7 +237,15 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
   async start(): Promise<void> {
     if (this.stateNow !== 'idle') throw new AlreadyStartedError(`supervisor is ${this.stateNow}`);
     this.stateNow = 'starting';
+    try {
+      // Before any fork: a forced reuse-port this Node cannot do leaves nothing behind.
+      this.distributionNow = chooseDistribution(this.distributionChoice, await reusePortSupported());
+    } catch (error) {
+      this.stateNow = 'idle';
+      throw error;
+    }
     this.startedAt = this.clock.now();
+    // Round robin also under reuse-port: for port 0 and Unix socket endpoints, which stay shared.
     cluster.schedulingPolicy = cluster.SCHED_RR;
     cluster.setupPrimary({ exec: fileURLToPath(new URL('./worker-main.js', import.meta.url)), serialization: 'advanced' });
     if (this.taskWorkers > 0) {
@@ -311,6 +340,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       pid: process.pid,
       app: this.app,
       shape: this.shape.type,
+      distribution: this.distributionNow,
       uptime: Math.round((now - this.startedAt) / 1000),
       reloading: this.reloading !== undefined,
       workers,
@@ -329,7 +359,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
   private fork(slot: Slot): Incarnation {
     slot.generation++;
     const nodeId = `${this.id}-w${slot.workerId}-g${slot.generation}`;
-    const spec: WorkerSpec = { app: this.app, clusterShape: this.shape, workerId: slot.workerId, workerCount: this.workers, nodeId, generation: slot.generation, shape: this.shape.type };
+    const spec: WorkerSpec = { app: this.app, clusterShape: this.shape, workerId: slot.workerId, workerCount: this.workers, nodeId, generation: slot.generation, shape: this.shape.type, distribution: this.distributionNow };
     const worker = cluster.fork({ [WORKER_ENV]: JSON.stringify(spec) });
     let settleReady!: (error?: Error) => void;
     const ready = new Promise<void>((resolve, reject) => {

@@ -4,8 +4,10 @@
 import cluster from 'node:cluster';
 import { memoryUsage } from 'node:process';
 import { ErrorCode, TaskError } from '../errors.js';
-import { WORKER_ENV, type SupervisorToWorker, type WorkerToSupervisor } from './control-messages.js';
+import { WORKER_ENV, type StopReason, type SupervisorToWorker, type WorkerToSupervisor } from './control-messages.js';
+import { listenOnOwnPorts } from '../transport/reuse-port.js';
 import type { ClusterShape } from './cluster-shape.js';
+import type { Distribution } from './distribution.js';
 import { envelope, Topic } from './envelope.js';
 import { startWorker, type RunningApp } from './start-worker.js';
 import { supervisorLink, type SupervisorLink } from './supervisor-link.js';
@@ -16,6 +18,8 @@ import type { ContextBackend, WorkerIdentity } from './worker-context.js';
 export interface WorkerSpec extends WorkerIdentity {
   readonly app: string;
   readonly clusterShape: ClusterShape;
+  /** How this worker gets connections: through the supervisor's handles, or binding ports itself. */
+  readonly distribution: Distribution;
 }
 
 /** How long a worker drains when told to go by a signal or by its supervisor's death, not by a stop order. */
@@ -66,12 +70,12 @@ class WorkerControl {
     return this.link.send(body);
   }
 
-  async stop(timeout: number): Promise<void> {
+  async stop(timeout: number, reason: StopReason = 'stop'): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     clearInterval(this.rate);
     try {
-      await this.running?.stop(timeout);
+      await this.running?.stop(timeout, reason === 'reload');
     } finally {
       process.exit(0);
     }
@@ -97,7 +101,7 @@ class WorkerControl {
   private receive(body: SupervisorToWorker): void {
     switch (body.type) {
       case 'stop':
-        void this.stop(body.timeout);
+        void this.stop(body.timeout, body.reason);
         return;
       case 'task-result': {
         const pending = this.settle(body.id);
@@ -149,6 +153,7 @@ async function main(): Promise<void> {
   });
   const control = new WorkerControl(link);
   process.on('SIGTERM', () => void control.stop(STOP_ON_ORPHAN));
+  listenOnOwnPorts(spec.distribution === 'reuse-port');
   try {
     const running = await startWorker({
       app: spec.app,

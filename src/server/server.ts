@@ -67,6 +67,13 @@ export interface StopOptions<In = unknown, Out = In, Context extends object = De
   finalMessageFor?: (connection: Connection<In, Out, Context>) => Out | undefined;
   /** Overrides the server's stopTimeout for this call. */
   timeout?: number;
+  /**
+   * The server stops to come back (a reload, a rolling restart): connections close with reason
+   * `restart`, which WebSocket peers see as close code 1012 (Service Restart) in place of 1001
+   * (Going Away), the code that tells a client to reconnect rather than give up.
+   * @default false
+   */
+  restart?: boolean;
 }
 
 type ServerState = 'idle' | 'starting' | 'running' | 'stopping';
@@ -213,6 +220,7 @@ export class Server<In = unknown, Out = In, Context extends object = DefaultCont
     this.stateNow = 'stopping';
     this.heartbeat?.stop();
     await Promise.allSettled(this.endpointListeners.map((listener) => listener.close()));
+    const reason = options.restart === true ? 'restart' : 'stop';
     const goodbyeFor = options.finalMessageFor;
     if (goodbyeFor !== undefined && typeof goodbyeFor !== 'function') throw new InvalidArgumentError('finalMessageFor', goodbyeFor, 'a function');
     for (const connection of [...this.live.values()]) {
@@ -223,13 +231,13 @@ export class Server<In = unknown, Out = In, Context extends object = DefaultCont
         // A goodbye that throws costs that connection its goodbye only; the stop goes on.
         connection[handlerFailed](error);
       }
-      connection[closeGracefully]('stop', message);
+      connection[closeGracefully](reason, message);
     }
     const deadline = options.timeout ?? this.stopTimeout;
     if (this.live.size > 0) {
       await new Promise<void>((resolve) => {
         const timer = this.clock.setTimeout(() => {
-          for (const connection of [...this.live.values()]) connection[destroyWith]('stop');
+          for (const connection of [...this.live.values()]) connection[destroyWith](reason);
         }, deadline);
         this.closedWaiters.push(() => {
           this.clock.clear(timer);

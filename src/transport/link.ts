@@ -4,7 +4,7 @@ import type { SwitchboardError } from '../errors.js';
 export type TransportName = 'tcp' | 'tls' | 'unix' | 'ws' | 'wss' | 'udp';
 
 /** Why a link is being closed, as the connection above it says (a WebSocket picks its close code from it). */
-export type LinkCloseReason = 'peer' | 'local' | 'error' | 'idle' | 'limit' | 'stop';
+export type LinkCloseReason = 'peer' | 'local' | 'error' | 'idle' | 'limit' | 'stop' | 'restart';
 
 // What a link reports to the connection above it. Keyed by symbols, so that the connection can be
 // its own sink (no closure or adapter object per connection) without these becoming its public API.

@@ -5,6 +5,7 @@ import { HandshakeTimeoutError, UnsupportedError } from '../errors.js';
 import { describeAddress, ENDPOINT_DEFAULTS, validateStreamEndpoint, type ListeningAddress, type StreamEndpoint } from './endpoint.js';
 import { streamFraming, type Framing } from './framing.js';
 import { listenOn } from './listen-error.js';
+import { ownPortOptions } from './reuse-port.js';
 import type { Listener, ListenerHooks } from './listener.js';
 import { StreamLink } from './stream-link.js';
 import { acceptTls, secureContextFor } from './tls-material.js';
@@ -59,6 +60,8 @@ export class StreamListener implements Listener {
             ...(endpoint.host !== undefined ? { host: endpoint.host } : {}),
             ...(endpoint.ipv6Only ? { ipv6Only: true } : {}),
             ...(endpoint.reusePort ? { reusePort: true } : {}),
+            // A worker in the reuse-port distribution binds the port itself (supervisor's choice).
+            ...ownPortOptions(endpoint.port),
           },
       where,
     );

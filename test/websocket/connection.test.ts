@@ -197,6 +197,22 @@ describe('a Connection over a WebSocket link', () => {
     }
   });
 
+  it('sends 1012 (Service Restart) when the server stops to restart; the close reason is restart', async () => {
+    const f = await wsServer({}, { echo: false });
+    try {
+      const peer = await RawWebSocket.open(f.port);
+      await connectionOf(f.server);
+      const stopping = f.server.stop({ restart: true, timeout: 2000 });
+      assert.deepEqual(await peer.nextClose(), { code: 1012, reason: 'server restarting' });
+      peer.send(CLOSE, closePayload(1012));
+      await stopping;
+      await peer.whenClosed();
+      assert.deepEqual([f.closes[0]!.reason, f.closes[0]!.code], ['restart', 1012]);
+    } finally {
+      await f.stop();
+    }
+  });
+
   it('heartbeat: pings a quiet peer, a pong keeps it, a silent one is closed (injected clock)', async () => {
     const clock = new ManualClock();
     const f = await wsServer({}, { clock, heartbeat: { interval: 1000, timeout: 3000 }, echo: false });

@@ -51,8 +51,8 @@ export interface WebSocketInfo {
   close(code: number, reason?: string): void;
 }
 
-const REASON_CODES: Partial<Record<LinkCloseReason, number>> = { stop: CloseCode.GoingAway, idle: CloseCode.Normal };
-const REASON_TEXTS: Partial<Record<LinkCloseReason, string>> = { stop: 'server stopping', idle: 'idle' };
+const REASON_CODES: Partial<Record<LinkCloseReason, number>> = { stop: CloseCode.GoingAway, restart: CloseCode.ServiceRestart, idle: CloseCode.Normal };
+const REASON_TEXTS: Partial<Record<LinkCloseReason, string>> = { stop: 'server stopping', restart: 'server restarting', idle: 'idle' };
 const EMPTY = Buffer.alloc(0);
 
 // The bits of WebSocketLink.flags.
@@ -88,7 +88,7 @@ function failureCode(error: SwitchboardError): number {
  * through the message codec; control frames interleave with data frames, so the two cannot be
  * parted without one calling back into the other.
  *
- * Closing: a local close sends a close frame (1000, 1001 when the server stops) and waits for the
+ * Closing: a local close sends a close frame (1000, 1001 when the server stops, 1012 when it stops to restart) and waits for the
  * peer's (bounded by the connection's close timeout); a failure sends its code (1002 protocol,
  * 1007 bad payload, 1009 too big, 1011 handler failed) and ends at once. The close event's code
  * is the peer's close code (1005 for none), or the code this side failed with, or 1006 when the

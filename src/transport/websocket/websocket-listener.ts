@@ -10,6 +10,7 @@ import { booleanOption, integerOption } from '../../util/validate.js';
 import { describeAddress, type ListeningAddress } from '../endpoint.js';
 import type { Framing } from '../framing.js';
 import { listenOn } from '../listen-error.js';
+import { ownPortOptions } from '../reuse-port.js';
 import type { Listener, ListenerHooks } from '../listener.js';
 import { acceptTls, secureContextFor } from '../tls-material.js';
 import { checkUpgrade, httpRefusal, isRefusal, switchingProtocols, type UpgradeRequest } from './handshake.js';
@@ -131,7 +132,7 @@ export class WebSocketListener implements Listener, UpgradeRoute {
     this.server = server;
     UpgradeDispatcher.of(http).add(this.path, this);
     this.attached = true;
-    const options = { port: endpoint.port, backlog: endpoint.backlog ?? WEBSOCKET_DEFAULTS.backlog, ...(endpoint.host !== undefined ? { host: endpoint.host } : {}) };
+    const options = { port: endpoint.port, backlog: endpoint.backlog ?? WEBSOCKET_DEFAULTS.backlog, ...(endpoint.host !== undefined ? { host: endpoint.host } : {}), ...ownPortOptions(endpoint.port) };
     await listenOn(server, options, where).catch((error: unknown) => {
       UpgradeDispatcher.of(http).remove(this.path, this);
       this.attached = false;
