@@ -33,6 +33,7 @@ import type { Clock, TimerHandle } from '../util/clock.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import type { CloseEvent, CloseReason, ConnectionEvents, DefaultContext, SendFailCode } from './events.js';
 import { scheduleFlush, type Flushable } from './flush-scheduler.js';
+import { settleWrites } from '../transport/write-batch.js';
 import { IdleEvent } from './idle-event.js';
 import { closeGracefully, destroyWith, encoderOf, refuseEncoded, establish, flushNow, handlerFailed, idle, linkOf, ownerClosed, ownerRelay, probe, sendFrame } from './internal.js';
 import { CHUNK_OVERHEAD_BYTES, resolveLimits, type ConnectionLimits, type ResolvedLimits } from './limits.js';
@@ -326,7 +327,11 @@ export class Connection<In = unknown, Out = In, Context extends object = Default
     this.pending = undefined;
     this.pendingBytes = 0;
     this.pendingMessages = 0;
-    if (this.overSendLimit && this.link.writableLength === 0) this[linkDrain]();
+    if (this.overSendLimit) {
+      // Writes gathered for the native accelerator go out first: the listener may close a connection.
+      settleWrites();
+      if (this.link.writableLength === 0) this[linkDrain]();
+    }
   }
 
   // ---- receiving -------------------------------------------------------------------------

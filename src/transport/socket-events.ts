@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { writeSocket } from './write-batch.js';
 
 /** What a link built on a `net.Socket` hears from it. */
 export interface SocketHandler {
@@ -59,14 +60,14 @@ export const VIEW_MIN_BYTES = 16 * 1024;
 export function writeFrames(socket: Socket, frames: readonly Buffer[], bytes: number, join: (parts: readonly Buffer[], bytes: number) => Buffer): void {
   const count = frames.length;
   if (count === 1) {
-    socket.write(frames[0]!);
+    writeSocket(socket, frames[0]!);
     return;
   }
   let large = 0;
   while (large < count && frames[large]!.length < VIEW_MIN_BYTES) large++;
   if (large === count) {
     // Small pieces only (the common case): one copy into one Buffer.
-    socket.write(join(frames, bytes));
+    writeSocket(socket, join(frames, bytes));
     return;
   }
   socket.cork();
