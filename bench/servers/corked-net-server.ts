@@ -3,9 +3,8 @@
 // once after it (setImmediate), and every frame is echoed or broadcast as a view of the bytes read,
 // header included, never copied. Only a frame split across reads is joined. This is the floor
 // Switchboard must be at or above on every TCP cell.
-import { createServer as createNetServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
-import { announceReady, parseServerArgs } from './server-args.js';
+import type { Socket } from 'node:net';
+import { listenNet, parseServerArgs } from './server-args.js';
 
 const args = parseServerArgs(process.argv.slice(2), ['tcp', 'tls', 'unix']);
 const clients = new Set<Socket>();
@@ -50,13 +49,4 @@ function onConnection(socket: Socket): void {
   socket.on('error', () => socket.destroy());
 }
 
-const server: Server = args.transport === 'tls'
-  ? createTlsServer({ key: args.key, cert: args.cert, noDelay: true }, onConnection)
-  : createNetServer({ noDelay: true }, onConnection);
-server.on('error', (error) => {
-  process.stderr.write(`corked-net-server: ${error.message}\n`);
-  process.exit(1);
-});
-const onListening = (): void => announceReady();
-if (args.transport === 'unix') server.listen({ path: args.path, backlog: 4096 }, onListening);
-else server.listen({ port: args.port, host: args.host, backlog: 4096 }, onListening);
+listenNet(args, 'corked-net-server', onConnection);

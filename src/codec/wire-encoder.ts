@@ -26,6 +26,15 @@ function rawBytes(data: Buffer | Uint8Array | string): Buffer {
   return typeof data === 'string' ? Buffer.from(data) : Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
+/** encodeParts of a codec without one of its own: the whole frame as one piece. */
+function wholeFrame(codec: Codec): WireEncoder['encodeParts'] {
+  return (message, out) => {
+    const frame = codec.encode(message);
+    out.push(frame);
+    return frame.length;
+  };
+}
+
 /** The shared encoder of a byte-stream transport: the codec's frame, its body left a view where the codec can. */
 export function streamEncoderFor(codec: Codec): WireEncoder {
   let encoder = streamEncoders.get(codec);
@@ -33,13 +42,7 @@ export function streamEncoderFor(codec: Codec): WireEncoder {
     const parts = codec.encodeParts?.bind(codec);
     encoder = {
       encode: (message) => codec.encode(message),
-      encodeParts:
-        parts ??
-        ((message, out) => {
-          const frame = codec.encode(message);
-          out.push(frame);
-          return frame.length;
-        }),
+      encodeParts: parts ?? wholeFrame(codec),
       encodeRaw: rawBytes,
     };
     streamEncoders.set(codec, encoder);
@@ -53,11 +56,7 @@ export function datagramEncoderFor(codec: Codec): WireEncoder {
   if (!encoder) {
     encoder = {
       encode: (message) => codec.encode(message),
-      encodeParts: (message, out) => {
-        const frame = codec.encode(message);
-        out.push(frame);
-        return frame.length;
-      },
+      encodeParts: wholeFrame(codec),
       encodeRaw: rawBytes,
     };
     datagramEncoders.set(codec, encoder);
