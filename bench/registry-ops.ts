@@ -28,7 +28,7 @@ class StandInServer extends EventEmitter {
   }
 }
 
-const encoder: WireEncoder = { encode: () => Buffer.alloc(8), encodeRaw: () => Buffer.alloc(8) };
+const encoder: WireEncoder = { encode: () => Buffer.alloc(8), encodeParts: (_message, out) => { out.push(Buffer.alloc(8)); return 8; }, encodeRaw: () => Buffer.alloc(8) };
 let framesWritten = 0;
 
 function standIn(id: string): Connection {

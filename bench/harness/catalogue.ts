@@ -7,7 +7,7 @@ import { SERVERS_DIR } from './paths.js';
 /** len: 4-byte length prefix; ws: WebSocket text frames; eio: socket.io over WebSocket. */
 export type Proto = 'len' | 'ws' | 'eio';
 
-export type ServerId = 'switchboard' | 'switchboard-w1' | 'switchboard-w2' | 'net' | 'dgram' | 'ws' | 'socketio' | 'uws';
+export type ServerId = 'switchboard' | 'switchboard-w1' | 'switchboard-w2' | 'net' | 'net-corked' | 'dgram' | 'ws' | 'socketio' | 'uws';
 
 export interface ServerSpec {
   readonly id: ServerId;
@@ -28,6 +28,8 @@ const wsOrLen = (t: BenchTransport): Proto => (t === 'ws' || t === 'wss' ? 'ws' 
 
 export const PEERS: readonly ServerSpec[] = [
   { id: 'net', label: 'node:net', transports: ['tcp', 'tls', 'unix'], proto: () => 'len', script: script('net-server') },
+  // The floor: the same server corked per turn, frames written as views of what was read.
+  { id: 'net-corked', label: 'node:net corked', transports: ['tcp', 'tls', 'unix'], proto: () => 'len', script: script('corked-net-server') },
   // UDP: one len frame per datagram, echo only (a datagram lost has no retransmission to wait for).
   { id: 'dgram', label: 'node:dgram', transports: ['udp'], proto: () => 'len', script: script('dgram-server') },
   { id: 'ws', label: 'ws', transports: ['ws'], proto: () => 'ws', script: script('ws-server') },

@@ -155,7 +155,7 @@ export function renderReport(input: ReportInput): string {
   }
   lines.push('## Is the generator the bottleneck?', '', ...generatorCheck(results, input.procs), '');
   lines.push('## Notes', '');
-  lines.push('- uWebSockets.js v20.30 has no raw TCP server, so on tcp, tls and unix Switchboard is compared with node:net only; on WebSocket with ws, socket.io and uWebSockets.js.');
+  lines.push('- uWebSockets.js v20.30 has no raw TCP server, so on tcp, tls and unix Switchboard is compared with node:net (naive, and corked per turn with frames written as views: the floor) only; on WebSocket with ws, socket.io and uWebSockets.js.');
   lines.push(`- With ${m.cores} cores, the server and the generator compete for CPU: figures are comparable within this report, not with other machines.`);
   const skipped = [...new Set(results.flatMap((r) => (r.skipped ? [r.skipped] : [])))];
   for (const s of skipped) lines.push(`- Not measured: ${s}.`);

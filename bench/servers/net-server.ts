@@ -1,8 +1,7 @@
 // Peer: a hand-written node:net server, as a typical user writes one: decode the 4-byte
 // big-endian length prefix by concatenating chunks, and one socket.write per message.
-import { createServer as createNetServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
-import { announceReady, parseServerArgs } from './server-args.js';
+import type { Socket } from 'node:net';
+import { listenNet, parseServerArgs } from './server-args.js';
 
 const args = parseServerArgs(process.argv.slice(2), ['tcp', 'tls', 'unix']);
 const clients = new Set<Socket>();
@@ -41,15 +40,4 @@ function onConnection(socket: Socket): void {
   socket.on('error', () => socket.destroy());
 }
 
-// noDelay: ws and uWS disable Nagle too, and a latency benchmark with it on measures the
-// delayed-ACK timer rather than the server.
-const server: Server = args.transport === 'tls'
-  ? createTlsServer({ key: args.key, cert: args.cert, noDelay: true }, onConnection)
-  : createNetServer({ noDelay: true }, onConnection);
-server.on('error', (error) => {
-  process.stderr.write(`net-server: ${error.message}\n`);
-  process.exit(1);
-});
-const onListening = (): void => announceReady();
-if (args.transport === 'unix') server.listen({ path: args.path, backlog: 4096 }, onListening);
-else server.listen({ port: args.port, host: args.host, backlog: 4096 }, onListening);
+listenNet(args, 'net-server', onConnection);

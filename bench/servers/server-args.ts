@@ -1,6 +1,8 @@
 // Command line shared by every bench server: `--transport tcp|tls|unix|ws|wss|udp`, then
 // `--port N` (or `--path P` for unix), and `--cert/--key` PEM paths for tls and wss.
 import { existsSync, readFileSync, unlinkSync } from 'node:fs';
+import { createServer as createNetServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 
 export const TRANSPORTS = ['tcp', 'tls', 'unix', 'ws', 'wss', 'udp'] as const;
 export type BenchTransport = (typeof TRANSPORTS)[number];
@@ -53,4 +55,22 @@ export function parseServerArgs(argv: readonly string[], supported: readonly Ben
 /** The line the harness waits for before it starts the load. */
 export function announceReady(): void {
   process.stdout.write('ready\n');
+}
+
+/**
+ * Starts a node:net (or node:tls) server for the node:net peers, announces it ready, and exits on
+ * a listen error. noDelay: ws and uWS disable Nagle too, and a latency benchmark with it on
+ * measures the delayed-ACK timer rather than the server.
+ */
+export function listenNet(args: ServerArgs, name: string, onConnection: (socket: Socket) => void): Server {
+  const server: Server = args.transport === 'tls'
+    ? createTlsServer({ key: args.key, cert: args.cert, noDelay: true }, onConnection)
+    : createNetServer({ noDelay: true }, onConnection);
+  server.on('error', (error) => {
+    process.stderr.write(`${name}: ${error.message}\n`);
+    process.exit(1);
+  });
+  if (args.transport === 'unix') server.listen({ path: args.path, backlog: 4096 }, announceReady);
+  else server.listen({ port: args.port, host: args.host, backlog: 4096 }, announceReady);
+  return server;
 }

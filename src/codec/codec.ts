@@ -24,6 +24,13 @@ export interface Codec<In = unknown, Out = In> {
    * framed (too large for the length field, a delimiter inside a delimited message, ...).
    */
   encode(message: Out): Buffer;
+  /**
+   * Optional: the same frame as `encode`, pushed onto `out` as pieces written back to back, so
+   * that a body passed through is not copied: a header of its own, then the caller's bytes as
+   * they are (a view). Returns the bytes pushed. Throws as `encode` does, before pushing anything.
+   * The caller must leave a body it passed unchanged until it is written (the turn's flush).
+   */
+  encodeParts?(message: Out, out: Buffer[]): number;
 }
 
 /**

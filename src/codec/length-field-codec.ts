@@ -137,6 +137,27 @@ export class LengthFieldCodec implements Codec<Buffer, Buffer | Uint8Array | str
     return out;
   }
 
+  /**
+   * A body of bytes is pushed as it is, after a header of its own: an echoed or relayed body stays
+   * a view of the bytes received (DESIGN.md, "Performance direction"). A string, or a whole frame
+   * with `keepHeader`, is encoded into one Buffer as `encode` does.
+   */
+  encodeParts(message: Buffer | Uint8Array | string, out: Buffer[]): number {
+    if (typeof message === 'string' || this.keepHeader) {
+      const frame = this.encode(message);
+      out.push(frame);
+      return frame.length;
+    }
+    const header = this.headerBytes;
+    const frame = header + message.length;
+    if (frame > this.maxFrameBytes) throw new FrameTooLargeError(frame, this.maxFrameBytes);
+    const head = Buffer.allocUnsafe(header);
+    if (this.lengthFieldOffset > 0) head.fill(0, 0, this.lengthFieldOffset);
+    this.writeLength(head, message.length);
+    out.push(head, Buffer.isBuffer(message) ? message : Buffer.from(message.buffer, message.byteOffset, message.byteLength));
+    return frame;
+  }
+
   private readLength(input: ChunkList): number {
     const size = this.lengthFieldBytes;
     const unsigned = input.readUInt(this.lengthFieldOffset, size, this.littleEndian);

@@ -8,21 +8,58 @@ import type { Codec } from './codec.js';
  */
 export interface WireEncoder {
   encode(message: unknown): Buffer;
+  /**
+   * The frame of one message pushed onto a connection's queue as pieces written back to back (a
+   * header beside a body left as a view of the caller's bytes); returns the bytes pushed. Throws
+   * as `encode` does, before pushing anything. A datagram encoder pushes one piece: each piece of
+   * a datagram link's queue is sent as its own datagram.
+   */
+  encodeParts(message: unknown, out: Buffer[]): number;
   /** Bytes that bypass the codec (a "raw" send). */
   encodeRaw(data: Buffer | Uint8Array | string): Buffer;
 }
 
 const streamEncoders = new WeakMap<Codec, WireEncoder>();
+const datagramEncoders = new WeakMap<Codec, WireEncoder>();
 
-/** The shared encoder of a byte-stream transport: the codec's frame, as is. */
+function rawBytes(data: Buffer | Uint8Array | string): Buffer {
+  return typeof data === 'string' ? Buffer.from(data) : Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** encodeParts of a codec without one of its own: the whole frame as one piece. */
+function wholeFrame(codec: Codec): WireEncoder['encodeParts'] {
+  return (message, out) => {
+    const frame = codec.encode(message);
+    out.push(frame);
+    return frame.length;
+  };
+}
+
+/** The shared encoder of a byte-stream transport: the codec's frame, its body left a view where the codec can. */
 export function streamEncoderFor(codec: Codec): WireEncoder {
   let encoder = streamEncoders.get(codec);
   if (!encoder) {
+    const parts = codec.encodeParts?.bind(codec);
     encoder = {
       encode: (message) => codec.encode(message),
-      encodeRaw: (data) => (typeof data === 'string' ? Buffer.from(data) : Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)),
+      encodeParts: parts ?? wholeFrame(codec),
+      encodeRaw: rawBytes,
     };
     streamEncoders.set(codec, encoder);
+  }
+  return encoder;
+}
+
+/** The shared encoder of a datagram transport: the codec's frame in one Buffer, one datagram. */
+export function datagramEncoderFor(codec: Codec): WireEncoder {
+  let encoder = datagramEncoders.get(codec);
+  if (!encoder) {
+    encoder = {
+      encode: (message) => codec.encode(message),
+      encodeParts: wholeFrame(codec),
+      encodeRaw: rawBytes,
+    };
+    datagramEncoders.set(codec, encoder);
   }
   return encoder;
 }

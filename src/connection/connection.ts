@@ -33,6 +33,7 @@ import type { Clock, TimerHandle } from '../util/clock.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import type { CloseEvent, CloseReason, ConnectionEvents, DefaultContext, SendFailCode } from './events.js';
 import { scheduleFlush, type Flushable } from './flush-scheduler.js';
+import { settleWrites } from '../transport/write-batch.js';
 import { IdleEvent } from './idle-event.js';
 import { closeGracefully, destroyWith, encoderOf, refuseEncoded, establish, flushNow, handlerFailed, idle, linkOf, ownerClosed, ownerRelay, probe, sendFrame } from './internal.js';
 import { CHUNK_OVERHEAD_BYTES, resolveLimits, type ConnectionLimits, type ResolvedLimits } from './limits.js';
@@ -134,6 +135,8 @@ export class Connection<In = unknown, Out = In, Context extends object = Default
   /** Frames queued this turn; made by the first send after each flush. */
   private pending: Buffer[] | undefined;
   private pendingBytes = 0;
+  /** Messages in `pending` (a message may be more than one piece: a header beside its body). */
+  private pendingMessages = 0;
   private flushQueued = false;
   private overSendLimit = false;
   /** Why and how the connection is closing; made when it starts to (a live connection holds none). */
@@ -223,17 +226,23 @@ export class Connection<In = unknown, Out = In, Context extends object = Default
 
   // ---- sending ---------------------------------------------------------------------------
 
-  /** Encodes and queues a message; written with everything else queued this turn. */
+  /**
+   * Encodes and queues a message; written with everything else queued this turn. A message of
+   * bytes (a Buffer or Uint8Array) is not copied where the codec frames it as header + body (the
+   * length-field codec, WebSocket binary frames): leave it unchanged until the turn's flush, as with
+   * `socket.write`.
+   */
   send(message: Out): boolean | null {
     const refusal = this.refusal();
     if (refusal !== undefined) return this.refuse(refusal, 0);
-    let frame: Buffer;
+    const pending = (this.pending ??= []);
+    let bytes: number;
     try {
-      frame = this.template.encoder.encode(message);
+      bytes = this.template.encoder.encodeParts(message, pending);
     } catch (error) {
       return this.refuse('encodeFailed', 0, asInvalidMessage(error));
     }
-    return this.queue(frame);
+    return this.queued(bytes);
   }
 
   /** @internal A broadcast's encoder could not frame its message for this connection. */
@@ -284,10 +293,16 @@ export class Connection<In = unknown, Out = In, Context extends object = Default
   }
 
   private queue(frame: Buffer): boolean | null {
+    (this.pending ??= []).push(frame);
+    return this.queued(frame.length);
+  }
+
+  /** Counts one message of `bytes` just pushed onto `pending`, and schedules the turn's flush. */
+  private queued(bytes: number): boolean | null {
     // Read once: on the broadcast path this runs once per target.
     const writable = this.link.writableLength;
-    (this.pending ??= []).push(frame);
-    this.pendingBytes += frame.length;
+    this.pendingBytes += bytes;
+    this.pendingMessages++;
     if (!this.flushQueued) {
       this.flushQueued = true;
       scheduleFlush(this);
@@ -304,14 +319,19 @@ export class Connection<In = unknown, Out = In, Context extends object = Default
   [flushNow](): void {
     this.flushQueued = false;
     const pending = this.pending;
-    if (pending === undefined || this.link.destroyed) return;
+    if (pending === undefined || this.link.destroyed || this.pendingMessages === 0) return;
     const bytes = this.pendingBytes;
     // A link not ready to write (a WebSocket before its 101) keeps them for establish().
     if (!this.link.writev(pending, bytes)) return;
     this.writtenBytes += bytes;
     this.pending = undefined;
     this.pendingBytes = 0;
-    if (this.overSendLimit && this.link.writableLength === 0) this[linkDrain]();
+    this.pendingMessages = 0;
+    if (this.overSendLimit) {
+      // Writes gathered for the native accelerator go out first: the listener may close a connection.
+      settleWrites();
+      if (this.link.writableLength === 0) this[linkDrain]();
+    }
   }
 
   // ---- receiving -------------------------------------------------------------------------
@@ -577,7 +597,7 @@ export class Connection<In = unknown, Out = In, Context extends object = Default
     const ending = this.endingOf();
     if (bytes > ending.unsentBytes) {
       ending.unsentBytes = bytes;
-      ending.unsentMessages = (this.pending?.length ?? 0) + (this.link.writableLength > 0 ? 1 : 0);
+      ending.unsentMessages = this.pendingMessages + (this.link.writableLength > 0 ? 1 : 0);
     }
   }
 
@@ -597,6 +617,7 @@ export class Connection<In = unknown, Out = In, Context extends object = Default
     const lostMessages = ending.unsentMessages;
     this.pending = undefined;
     this.pendingBytes = 0;
+    this.pendingMessages = 0;
     this.framer = undefined;
     if (lostBytes > 0) {
       this.dispatch('sendFail', { connection: this, code: 'remoteClosed', lostMessages, lostBytes });

@@ -3,7 +3,7 @@ import type { InboundFramer } from '../codec/inbound-framer.js';
 import type { MessageCodec } from '../codec/message-codec.js';
 import { DatagramFramer } from '../codec/datagram-framer.js';
 import { StreamFramer } from '../codec/stream-framer.js';
-import { streamEncoderFor, type WireEncoder } from '../codec/wire-encoder.js';
+import { datagramEncoderFor, streamEncoderFor, type WireEncoder } from '../codec/wire-encoder.js';
 import type { Link } from './link.js';
 
 /** The limits a framer is made with (the connection's). */
@@ -48,7 +48,7 @@ export function datagramFraming(codec: Codec, maxBytes: number): Framing {
   const limit = Math.min(codec.maxFrameBytes, maxBytes);
   return {
     codec,
-    encoder: streamEncoderFor(codec),
+    encoder: datagramEncoderFor(codec),
     framer: () => new DatagramFramer(codec, limit),
   };
 }

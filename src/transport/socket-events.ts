@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { writeSocket } from './write-batch.js';
 
 /** What a link built on a `net.Socket` hears from it. */
 export interface SocketHandler {
@@ -44,17 +45,44 @@ export function attachSocket(socket: Socket, handler: SocketHandler): void {
   socket.on('close', onSocketClose);
 }
 
-/** Writes a turn's frames to a byte stream: one write for a few small ones, corked writes for big ones. */
+/**
+ * A piece of output at least this large is written as it is (a view of the caller's bytes, beside
+ * its header), never copied into a joined Buffer; smaller pieces are joined into one Buffer per
+ * run. Below it, one copy costs less than Node's bookkeeping of one more chunk in a writev.
+ */
+export const VIEW_MIN_BYTES = 16 * 1024;
+
+/**
+ * Writes a turn's pieces to a byte stream in one syscall: runs of small pieces joined into one
+ * Buffer each (`join` may share it with other targets of a broadcast), pieces of
+ * {@link VIEW_MIN_BYTES} or more left as they are, all in one corked writev.
+ */
 export function writeFrames(socket: Socket, frames: readonly Buffer[], bytes: number, join: (parts: readonly Buffer[], bytes: number) => Buffer): void {
   const count = frames.length;
   if (count === 1) {
-    socket.write(frames[0]!);
-  } else if (bytes <= 65536) {
-    // Small messages: one copy into one buffer beats writev's per-chunk bookkeeping.
-    socket.write(join(frames, bytes));
-  } else {
-    socket.cork();
-    for (let i = 0; i < count; i++) socket.write(frames[i]!);
-    socket.uncork();
+    writeSocket(socket, frames[0]!);
+    return;
   }
+  let large = 0;
+  while (large < count && frames[large]!.length < VIEW_MIN_BYTES) large++;
+  if (large === count) {
+    // Small pieces only (the common case): one copy into one Buffer.
+    writeSocket(socket, join(frames, bytes));
+    return;
+  }
+  socket.cork();
+  let start = 0;
+  for (let i = large; i < count; i++) {
+    const frame = frames[i]!;
+    if (frame.length < VIEW_MIN_BYTES) continue;
+    if (i > start) writeRun(socket, frames, start, i);
+    socket.write(frame);
+    start = i + 1;
+  }
+  if (start < count) writeRun(socket, frames, start, count);
+  socket.uncork();
+}
+
+function writeRun(socket: Socket, frames: readonly Buffer[], start: number, end: number): void {
+  socket.write(end - start === 1 ? frames[start]! : Buffer.concat(frames.slice(start, end)));
 }

@@ -3,7 +3,8 @@ import { CloseCode, Opcode } from './constants.js';
 
 /**
  * Writes whole WebSocket frames (RFC 6455 §5.2): header and payload in one Buffer, so that a
- * frame is one write and a broadcast frame can be handed to many sockets as is.
+ * broadcast frame can be handed to many sockets as is; or, for a connection's own send, header
+ * and payload side by side so that a payload of bytes is not copied.
  *
  * ```text
  *  0                   1                   2                   3
@@ -28,28 +29,57 @@ import { CloseCode, Opcode } from './constants.js';
 export function writeFrame(opcode: number, payload: string | Uint8Array, mask?: Uint8Array): Buffer {
   const isText = typeof payload === 'string';
   const length = isText ? Buffer.byteLength(payload) : payload.length;
-  const lengthBytes = length < 126 ? 0 : length < 65536 ? 2 : 8;
-  const headerBytes = 2 + lengthBytes + (mask ? 4 : 0);
+  const headerBytes = headerBytesOf(length, mask !== undefined);
   const frame = Buffer.allocUnsafe(headerBytes + length);
+  writeHeader(frame, opcode, length, mask);
+  if (isText) frame.write(payload, headerBytes, length, 'utf8');
+  else frame.set(payload, headerBytes);
+  if (mask) applyMask(frame.subarray(headerBytes), ((mask[0]! << 24) | (mask[1]! << 16) | (mask[2]! << 8) | mask[3]!) >>> 0);
+  return frame;
+}
+
+/**
+ * An unmasked frame pushed onto `out` as its header and then its payload: bytes are left as they
+ * are (a view, as `ws` does), so that an echoed or relayed body is not copied; a string is encoded
+ * into one Buffer with its header. Returns the bytes pushed.
+ */
+export function writeFrameParts(opcode: number, payload: string | Uint8Array, out: Buffer[]): number {
+  if (typeof payload === 'string') {
+    const frame = writeFrame(opcode, payload);
+    out.push(frame);
+    return frame.length;
+  }
+  const length = payload.length;
+  const header = Buffer.allocUnsafe(headerBytesOf(length, false));
+  writeHeader(header, opcode, length, undefined);
+  out.push(header, Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength));
+  return header.length + length;
+}
+
+function headerBytesOf(length: number, masked: boolean): number {
+  return 2 + (length < 126 ? 0 : length < 65536 ? 2 : 8) + (masked ? 4 : 0);
+}
+
+/** FIN, opcode, payload length and (for a client) the mask bit and key, at the start of `frame`. */
+function writeHeader(frame: Buffer, opcode: number, length: number, mask: Uint8Array | undefined): void {
   frame[0] = 0x80 | opcode;
-  if (lengthBytes === 0) {
+  let at = 2;
+  if (length < 126) {
     frame[1] = length;
-  } else if (lengthBytes === 2) {
+  } else if (length < 65536) {
     frame[1] = 126;
     frame.writeUInt16BE(length, 2);
+    at = 4;
   } else {
     frame[1] = 127;
     frame.writeUInt32BE(Math.floor(length / 0x100000000), 2);
     frame.writeUInt32BE(length >>> 0, 6);
+    at = 10;
   }
-  if (isText) frame.write(payload, headerBytes, length, 'utf8');
-  else frame.set(payload, headerBytes);
   if (mask) {
     frame[1] |= 0x80;
-    frame.set(mask, 2 + lengthBytes);
-    applyMask(frame.subarray(headerBytes), ((mask[0]! << 24) | (mask[1]! << 16) | (mask[2]! << 8) | mask[3]!) >>> 0);
+    frame.set(mask, at);
   }
-  return frame;
 }
 
 /** A close frame with a code and a reason (cut to fit the 125-byte control payload). */

@@ -1,7 +1,7 @@
 import type { MessageCodec } from '../../codec/message-codec.js';
 import type { WireEncoder } from '../../codec/wire-encoder.js';
 import { Opcode } from './constants.js';
-import { writeFrame } from './frame-writer.js';
+import { writeFrame, writeFrameParts } from './frame-writer.js';
 import { randomMask } from './mask.js';
 
 /**
@@ -21,6 +21,18 @@ export class WebSocketEncoder implements WireEncoder {
 
   encode(message: unknown): Buffer {
     return this.frameOf(this.codec.encode(message));
+  }
+
+  /** Unmasked (a server's) frames of bytes keep their payload as a view; a client's are masked, so copied. */
+  encodeParts(message: unknown, out: Buffer[]): number {
+    const payload = this.codec.encode(message);
+    const opcode = typeof payload === 'string' ? Opcode.Text : Opcode.Binary;
+    if (this.masked) {
+      const frame = writeFrame(opcode, payload, randomMask());
+      out.push(frame);
+      return frame.length;
+    }
+    return writeFrameParts(opcode, payload, out);
   }
 
   /** A raw send: a string as a text frame, bytes as a binary frame, bypassing the codec. */

@@ -1,0 +1,144 @@
+// The hot write path (issue 11): a body passed through is written as a view beside its header,
+// never copied, while small frames are still joined into one write per turn.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import WebSocket from 'ws';
+import { LengthFieldCodec, type Connection } from '../../src/index.js';
+import { linkOf } from '../../src/connection/internal.js';
+import { VIEW_MIN_BYTES } from '../../src/transport/socket-events.js';
+import { writeFrame, writeFrameParts } from '../../src/transport/websocket/frame-writer.js';
+import { RawPeer } from '../helpers/raw-peer.js';
+import { tcpServer } from '../helpers/servers.js';
+import { until } from '../helpers/wait.js';
+import { wsServer } from '../websocket/fixtures.js';
+
+/** Every Buffer handed to the connection's socket from now on. */
+function recordWrites(connection: Connection): Buffer[] {
+  const socket = (connection[linkOf] as unknown as { socket: { write: (chunk: Buffer, ...rest: unknown[]) => boolean } }).socket;
+  const written: Buffer[] = [];
+  const write = socket.write.bind(socket);
+  socket.write = (chunk: Buffer, ...rest: unknown[]) => {
+    written.push(chunk);
+    return write(chunk, ...rest);
+  };
+  return written;
+}
+
+/** A body whose bytes say where they are, so that a piece out of place shows. */
+function body(size: number, seed: number): Buffer {
+  const out = Buffer.allocUnsafe(size);
+  for (let i = 0; i < size; i++) out[i] = (seed * 31 + i) & 0xff;
+  return out;
+}
+
+describe('the write path', () => {
+  it('length-field encodeParts: a header of its own, then the body itself; the same bytes as encode', () => {
+    const codec = new LengthFieldCodec();
+    const message = body(100, 1);
+    const out: Buffer[] = [];
+    assert.equal(codec.encodeParts(message, out), 104);
+    assert.equal(out.length, 2);
+    assert.equal(out[1], message, 'the body is the caller’s Buffer, not a copy');
+    assert.deepEqual(Buffer.concat(out), codec.encode(message));
+    // A string is encoded into one Buffer; keepHeader frames are copied as encode does.
+    const text: Buffer[] = [];
+    codec.encodeParts('héllo', text);
+    assert.deepEqual(text, [codec.encode('héllo')]);
+    const offset = new LengthFieldCodec({ lengthFieldOffset: 2, lengthFieldBytes: 2, endian: 'little', lengthAdjustment: -1 });
+    const shifted: Buffer[] = [];
+    offset.encodeParts(message, shifted);
+    assert.deepEqual(Buffer.concat(shifted), offset.encode(message));
+  });
+
+  it('length-field encodeParts refuses a frame past maxFrameBytes before pushing anything', () => {
+    const codec = new LengthFieldCodec({ maxFrameBytes: 50 });
+    const out: Buffer[] = [];
+    assert.throws(() => codec.encodeParts(body(47, 2), out), { code: 'ERR_FRAME_TOO_LARGE' });
+    assert.equal(out.length, 0);
+  });
+
+  it('WebSocket writeFrameParts: header then the payload itself, the same bytes as writeFrame, at every length form', () => {
+    for (const size of [0, 125, 126, 65535, 65536]) {
+      const payload = body(size, size);
+      const out: Buffer[] = [];
+      assert.equal(writeFrameParts(0x2, payload, out), Buffer.concat(out).length);
+      assert.equal(out[1], payload);
+      assert.deepEqual(Buffer.concat(out), writeFrame(0x2, payload));
+    }
+    const text: Buffer[] = [];
+    writeFrameParts(0x1, 'ünïcode', text);
+    assert.deepEqual(text, [writeFrame(0x1, 'ünïcode')]);
+  });
+
+  it('an echoed large body is written as the very Buffer received, beside its header; small frames around it are joined', async (t) => {
+    const { server, port } = await tcpServer({}, t);
+    const received: Buffer[] = [];
+    server.on('message', ({ connection, message }) => {
+      received.push(message as Buffer);
+      connection.send(message);
+    });
+    const peer = new RawPeer({ port }, t);
+    await peer.connected();
+    await until(() => server.connectionCount === 1, 5000, 'the connection');
+    const connection = [...server.connections()][0]!;
+    const written = recordWrites(connection);
+    const big = body(VIEW_MIN_BYTES * 4, 7);
+    peer.socket.write(Buffer.concat([RawPeer.frame('a'), RawPeer.frame('b'), RawPeer.frame(big), RawPeer.frame('c')]));
+    await until(() => peer.frames().length === 4, 10_000, 'four frames echoed');
+    const frames = peer.frames();
+    assert.deepEqual(frames.slice(0, 2), ['a', 'b']);
+    assert.equal(frames[3], 'c');
+    const bigReceived = received.find((m) => m.length === big.length)!;
+    assert.ok(
+      written.some((chunk) => chunk === bigReceived),
+      'the large body went to the socket as the Buffer the server received',
+    );
+    assert.ok(written.every((chunk) => chunk.length < big.length + 4), 'the large body was never joined with its neighbours');
+    const end = peer.received.length - 5; // the frame of 'c' is last
+    assert.deepEqual(peer.received.subarray(end - big.length, end), big);
+  });
+
+  it('any mix of small and large sends in one turn arrives whole and in order (property)', async (t) => {
+    const { server, port } = await tcpServer({ limits: { maxSendBufferSize: 64 * 1024 * 1024 } }, t);
+    const peer = new RawPeer({ port }, t);
+    await peer.connected();
+    await until(() => server.connectionCount === 1, 5000, 'the connection');
+    const connection = [...server.connections()][0]!;
+    let expected = Buffer.alloc(0);
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.oneof(fc.integer({ min: 0, max: 64 }), fc.integer({ min: VIEW_MIN_BYTES - 8, max: VIEW_MIN_BYTES * 3 })), { minLength: 1, maxLength: 12 }), async (sizes) => {
+        const sent: Buffer[] = [];
+        for (const size of sizes) {
+          const message = body(size, run++);
+          sent.push(RawPeer.frame(message));
+          assert.notEqual(connection.send(message), false);
+        }
+        expected = Buffer.concat([expected, ...sent]);
+        await until(() => peer.received.length >= expected.length, 10_000, 'the turn’s bytes');
+        assert.equal(peer.received.length, expected.length);
+        assert.ok(peer.received.equals(expected));
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('a WebSocket binary echo keeps the payload a view and arrives intact, large and small', async (t) => {
+    const f = await wsServer();
+    t.after(() => f.stop());
+    const client = new WebSocket(`ws://127.0.0.1:${f.port}/`);
+    t.after(() => client.terminate());
+    const got: Buffer[] = [];
+    client.on('message', (data: Buffer) => got.push(data));
+    await new Promise((resolve, reject) => client.once('open', resolve).once('error', reject));
+    const big = body(VIEW_MIN_BYTES * 2 + 3, 9);
+    client.send(body(10, 1));
+    client.send(big);
+    client.send(body(200, 2));
+    await until(() => got.length === 3, 10_000, 'three echoes');
+    assert.deepEqual(got[0], body(10, 1));
+    assert.deepEqual(got[1], big);
+    assert.deepEqual(got[2], body(200, 2));
+  });
+});

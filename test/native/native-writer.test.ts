@@ -1,0 +1,80 @@
+// The optional native accelerator (native/, issue 11): chosen automatically when built, never
+// required, and the pure-JavaScript path kept: the last test runs the write-path suites again with
+// SWITCHBOARD_NATIVE=0 in a child process, so every run covers both ways.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import { nativeWriter, NATIVE_ENV } from '../../src/transport/native-writer.js';
+import { directWrites } from '../../src/transport/write-batch.js';
+import { RawPeer } from '../helpers/raw-peer.js';
+import { tcpServer } from '../helpers/servers.js';
+import { until } from '../helpers/wait.js';
+
+const ADDON = fileURLToPath(new URL('../../../native/build/switchboard-native.node', import.meta.url));
+const DIST_TEST = fileURLToPath(new URL('../', import.meta.url));
+
+describe('the native accelerator', () => {
+  it('is used when it is built and not turned off, and not otherwise', () => {
+    const expected = existsSync(ADDON) && process.env[NATIVE_ENV] !== '0' && process.platform !== 'win32';
+    assert.equal(nativeWriter !== undefined, expected);
+  });
+
+  it('a turn larger than the socket buffer, to a peer that is not reading, arrives whole and in order', async (t) => {
+    const { server, port } = await tcpServer({ limits: { maxSendBufferSize: 64 * 1024 * 1024 } }, t);
+    const peer = new RawPeer({ port }, t);
+    await peer.connected();
+    peer.socket.pause();
+    await until(() => server.connectionCount === 1, 5000, 'the connection');
+    const connection = [...server.connections()][0]!;
+    const before = directWrites.writes;
+    // 1 KiB messages are joined into one 4 MiB Buffer: far past what the kernel takes at once, so
+    // a native send is partial and Node must take the rest.
+    const frames: Buffer[] = [];
+    for (let i = 0; i < 4096; i++) {
+      const message = Buffer.alloc(1020, i & 0xff);
+      frames.push(RawPeer.frame(message));
+      connection.send(message);
+    }
+    const expected = Buffer.concat(frames);
+    await until(() => connection.sendQueueBytes > 0 || directWrites.writes > before, 5000, 'the flush');
+    peer.socket.resume();
+    await until(() => peer.received.length >= expected.length, 20_000, 'every byte');
+    assert.ok(peer.received.equals(expected));
+    if (nativeWriter !== undefined) assert.ok(directWrites.writes > before, 'the write went through the accelerator');
+  });
+
+  it('a peer gone before the turn is flushed: the connection closes as with the JavaScript path, nothing thrown', async (t) => {
+    const { server, port } = await tcpServer({}, t);
+    const peer = new RawPeer({ port }, t);
+    await peer.connected();
+    await until(() => server.connectionCount === 1, 5000, 'the connection');
+    const connection = [...server.connections()][0]!;
+    const closed = new Promise<string>((resolve) => connection.once('close', (event) => resolve(event.reason)));
+    peer.socket.resetAndDestroy();
+    // Keep sending until the reset is seen: sends to a reset socket fail with EPIPE/ECONNRESET.
+    for (let i = 0; i < 200 && connection.state === 'open'; i++) {
+      connection.send(Buffer.alloc(512, 1));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.ok(['peer', 'error'].includes(await closed));
+  });
+
+  it('the write-path suites pass with the accelerator turned off (SWITCHBOARD_NATIVE=0)', { timeout: 240_000 }, async () => {
+    const suites = ['connection/connection.test.js', 'connection/write-path.test.js', 'websocket/connection.test.js', 'registry/broadcast.test.js'];
+    // A run of its own, not a child of this one: node:test marks its children with NODE_TEST_CONTEXT.
+    const { NODE_TEST_CONTEXT: _ignored, ...env } = process.env;
+    const child = spawn(process.execPath, ['--test', '--test-timeout=60000', '--test-force-exit', ...suites.map((s) => DIST_TEST + s)], {
+      env: { ...env, [NATIVE_ENV]: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 0, `the pure-JavaScript run failed:\n${output.slice(-4000)}`);
+    assert.match(output, /# pass [1-9]/);
+    assert.match(output, /# fail 0/);
+  });
+});
