@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { ConnectionFailedError, TlsHandshakeError, type SwitchboardError } from '../errors.js';
 import { linkAbort, linkClosed, linkData, linkDrain, linkEnd, linkError, linkReady, type Link, type LinkSink } from './link.js';
 import { attachSocket, writeFrames, type SocketHandler } from './socket-events.js';
+import { SocketLinkBase } from './socket-link-base.js';
 import { joinQueued } from './write-batch.js';
 
 const PEER_GONE_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
@@ -9,17 +10,14 @@ const TRANSPORTS = ['tcp', 'tls', 'unix'] as const;
 const READY = 4;
 
 /** The link of a byte-stream socket: TCP, TLS or a Unix domain socket. */
-export class StreamLink implements Link, SocketHandler {
+export class StreamLink extends SocketLinkBase implements Link, SocketHandler {
   private sink: LinkSink | undefined;
   /** The transport (an index into TRANSPORTS) and, in READY, whether its handshake is done: one field, not two, per connection. */
   private kind: number;
 
   /** @param ready whether the transport's handshake is already done (a dialled TLS socket after `secureConnect`) */
-  constructor(
-    private readonly socket: Socket,
-    transport: 'tcp' | 'tls' | 'unix',
-    ready = false,
-  ) {
+  constructor(socket: Socket, transport: 'tcp' | 'tls' | 'unix', ready = false) {
+    super(socket);
     this.kind = TRANSPORTS.indexOf(transport) | (ready ? READY : 0);
   }
 
@@ -32,25 +30,6 @@ export class StreamLink implements Link, SocketHandler {
   /** TLS: the handshake is done (a reset before it is a handshake failure). */
   private get ready(): boolean {
     return (this.kind & READY) !== 0;
-  }
-
-  get localAddress(): string | undefined {
-    return this.socket.localAddress;
-  }
-  get localPort(): number | undefined {
-    return this.socket.localPort;
-  }
-  get remoteAddress(): string | undefined {
-    return this.socket.remoteAddress;
-  }
-  get remotePort(): number | undefined {
-    return this.socket.remotePort;
-  }
-  get writableLength(): number {
-    return this.socket.writableLength;
-  }
-  get destroyed(): boolean {
-    return this.socket.destroyed;
   }
 
   attach(sink: LinkSink): void {

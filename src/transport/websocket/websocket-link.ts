@@ -21,6 +21,7 @@ import { SERVER_PING_FRAME, writeCloseFrame, writeFrame } from './frame-writer.j
 import { randomMask } from './mask.js';
 import { serverEncoderFor, WebSocketEncoder } from './websocket-encoder.js';
 import type { PerMessageDeflateInstance } from './ws-library.js';
+import { SocketLinkBase } from '../socket-link-base.js';
 
 /** What a server-side connection remembers of the request that opened it. */
 export interface WebSocketRequestInfo {
@@ -94,7 +95,7 @@ function failureCode(error: SwitchboardError): number {
  * is the peer's close code (1005 for none), or the code this side failed with, or 1006 when the
  * connection ended without a close frame.
  */
-export class WebSocketLink implements Link, SocketHandler, FrameHandler, InboundFramer, WebSocketInfo {
+export class WebSocketLink extends SocketLinkBase implements Link, SocketHandler, FrameHandler, InboundFramer, WebSocketInfo {
   readonly request: WebSocketRequestInfo | undefined;
   private sink: (LinkSink & FramerSink) | undefined;
   /** Made with the connection's framer (by its first bytes): an idle connection holds no parser state. */
@@ -111,12 +112,13 @@ export class WebSocketLink implements Link, SocketHandler, FrameHandler, Inbound
   private head: Buffer | undefined;
 
   constructor(
-    private readonly socket: Socket,
+    socket: Socket,
     transport: 'ws' | 'wss',
     role: 'server' | 'client',
     private readonly messageCodec: MessageCodec,
     options: { request?: WebSocketRequestInfo; protocol?: string; head?: Buffer } = {},
   ) {
+    super(socket);
     this.request = options.request;
     if (options.head !== undefined && options.head.length > 0) this.head = options.head;
     this.subprotocol = options.protocol ?? '';
@@ -176,25 +178,6 @@ export class WebSocketLink implements Link, SocketHandler, FrameHandler, Inbound
   }
 
   // ---- Link --------------------------------------------------------------------------------
-
-  get localAddress(): string | undefined {
-    return this.socket.localAddress;
-  }
-  get localPort(): number | undefined {
-    return this.socket.localPort;
-  }
-  get remoteAddress(): string | undefined {
-    return this.socket.remoteAddress;
-  }
-  get remotePort(): number | undefined {
-    return this.socket.remotePort;
-  }
-  get writableLength(): number {
-    return this.socket.writableLength;
-  }
-  get destroyed(): boolean {
-    return this.socket.destroyed;
-  }
 
   attach(sink: LinkSink): void {
     this.sink = sink as LinkSink & FramerSink;
