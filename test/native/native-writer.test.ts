@@ -8,9 +8,12 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { nativeWriter, NATIVE_ENV } from '../../src/transport/native-writer.js';
 import { directWrites } from '../../src/transport/write-batch.js';
+import { Server } from '../../src/index.js';
+import { stopAfter } from '../helpers/cleanup.js';
 import { RawPeer } from '../helpers/raw-peer.js';
 import { tcpServer } from '../helpers/servers.js';
 import { until } from '../helpers/wait.js';
+import { RawWebSocket } from '../websocket/raw-websocket.js';
 
 const ADDON = fileURLToPath(new URL('../../../native/build/switchboard-native.node', import.meta.url));
 const DIST_TEST = fileURLToPath(new URL('../', import.meta.url));
@@ -43,6 +46,22 @@ describe('the native accelerator', () => {
     await until(() => peer.received.length >= expected.length, 20_000, 'every byte');
     assert.ok(peer.received.equals(expected));
     if (nativeWriter !== undefined) assert.ok(directWrites.writes > before, 'the write went through the accelerator');
+  });
+
+  it('a turn of one frame per connection (a WebSocket broadcast) goes through the accelerator too', async (t) => {
+    if (nativeWriter === undefined) return t.skip('the accelerator is not built or is turned off');
+    const server = new Server({ endpoints: [{ transport: 'ws', host: '127.0.0.1', port: 0, path: '/' }] });
+    stopAfter(t, server);
+    await server.start();
+    const port = (server.addresses()[0] as { port: number }).port;
+    const peers = await Promise.all([1, 2, 3].map(() => RawWebSocket.open(port)));
+    t.after(() => peers.forEach((peer) => peer.socket.destroy()));
+    await until(() => server.connectionCount === 3, 5000, 'the connections');
+    const before = directWrites.writes;
+    // A server WebSocket frame is one Buffer (header and payload): one frame this turn per connection.
+    for (const connection of server.connections()) connection.send('one frame this turn');
+    for (const peer of peers) assert.equal((await peer.nextFrame()).payload.toString(), 'one frame this turn');
+    assert.equal(directWrites.writes - before, 3, 'one native send per connection, no socket.write');
   });
 
   it('a peer gone before the turn is flushed: the connection closes as with the JavaScript path, nothing thrown', async (t) => {
