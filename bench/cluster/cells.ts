@@ -2,12 +2,13 @@
 // SIGKILL measure) and `npm run bench` (run.ts: the broadcast cells beside the single-node ones):
 // two nodes on one Redis server (a redis-server of its own, on a free port, unless a URL is
 // given), half of the connections on each, Switchboard (counted pushes, and fire-and-forget)
-// beside socket.io on @socket.io/redis-adapter, in the same run, through the same Node WebSocket
-// client (ws-peer.ts).
+// beside socket.io on @socket.io/redis-adapter, in the same run, driven by the same C load
+// generator as the single-node cells (bench/loadgen, connections spread over both nodes). ws-peer.ts
+// is the few clients of the SIGKILL measure.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { buildLoadgen, runLoadgen } from '../harness/loadgen.js';
 import { freePort } from '../harness/ports.js';
 import { WsPeer } from './ws-peer.js';
 
@@ -41,17 +42,6 @@ export interface ClusterBenchResult {
 }
 
 const here = new URL('.', import.meta.url);
-
-/** CPU seconds a process has used (user + system), from /proc: what the servers cost, whatever the noise. */
-function cpuSeconds(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -113,156 +103,78 @@ async function stopNode(node: NodeProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Broadcast state shared by every client of one cell. */
-class Cell {
-  readonly peers: WsPeer[] = [];
-  private readonly remaining = new Map<number, { left: number; sentAt: number }>();
-  private seq = 0;
-  delivered = 0;
-  measuring = false;
-  /** Set once measured: no more broadcasts, so that what is measured next runs on a quiet node. */
-  stopped = false;
-  latencies: number[] = [];
-  lost = 0;
-
-  constructor(
-    readonly system: string,
-    readonly size: number,
-  ) {}
-
-  /** What a client does with a text frame. */
-  readonly onText = (data: Buffer, start: number, end: number, peer: WsPeer): void => {
-    // Read in place, no string per frame: the client must cost as little as it can, and the same
-    // for both systems.
-    let at = start;
-    if (this.system === 'socket.io') {
-      if (end - start === 1 && data[start] === 0x32) return peer.send('3'); // Engine.IO ping
-      if (data[start] !== 0x34 || data[start + 1] !== 0x32) return; // 42["bcast","...
-      at = start + 12;
-    }
-    if (data[at] !== 0x42) return;
-    let seq = 0;
-    for (at += 2; at < end && data[at] !== 0x7c; at++) seq = seq * 10 + data[at]! - 48;
-    const entry = this.remaining.get(seq);
-    if (!entry) return;
-    if (this.measuring) {
-      this.delivered++;
-      if ((this.delivered & 7) === 0) this.latencies.push(performance.now() - entry.sentAt);
-    }
-    if (--entry.left === 0) {
-      this.remaining.delete(seq);
-      this.sendOne();
-    }
-  };
-
-  sendOne(): void {
-    if (this.stopped) return;
-    const seq = ++this.seq;
-    const sentAt = performance.now();
-    this.remaining.set(seq, { left: this.size, sentAt });
-    const payload = `B|${seq}|${'x'.repeat(48)}`;
-    const sender = this.peers[0]!;
-    sender.send(this.system === 'socket.io' ? `42${JSON.stringify(['bcast', payload])}` : payload);
-  }
-
-  /** Broadcasts that never complete (a delivery lost) are dropped after 5 s so that the window goes on. */
-  reap(): void {
-    const now = performance.now();
-    for (const [seq, entry] of this.remaining) {
-      if (now - entry.sentAt > 5000) {
-        this.remaining.delete(seq);
-        this.lost += entry.left;
-        this.sendOne();
-      }
-    }
-  }
-}
-
-async function connectClients(cell: Cell, port: number, count: number): Promise<void> {
-  const path = cell.system === 'socket.io' ? '/socket.io/?EIO=4&transport=websocket' : '/';
-  for (let start = 0; start < count; start += 250) {
-    const batch: WsPeer[] = [];
-    const joined: Promise<void>[] = [];
-    for (let i = start; i < Math.min(count, start + 250); i++) {
-      let resolveJoin!: () => void;
-      joined.push(new Promise((resolve) => (resolveJoin = resolve)));
-      // socket.io: the Engine.IO open packet, then connect to namespace '/' and wait for its ack.
-      const onText = cell.system === 'socket.io'
-        ? (data: Buffer, start: number, end: number, peer: WsPeer): void => {
-            if (data[start] === 0x30 && data[start + 1] === 0x7b) peer.send('40'); // 0{ : open
-            else if (data[start] === 0x34 && data[start + 1] === 0x30) resolveJoin(); // 40 : connected
-            else cell.onText(data, start, end, peer);
-          }
-        : cell.onText;
-      const peer = new WsPeer(port, path, onText);
-      if (cell.system !== 'socket.io') void peer.open().then(resolveJoin);
-      batch.push(peer);
-    }
-    await Promise.all(batch.map((peer) => peer.open()));
-    await Promise.all(joined);
-    cell.peers.push(...batch);
-  }
+/** Opens `count` WebSocket clients on a Switchboard node (the SIGKILL measure's connections). */
+async function connectPeers(port: number, count: number): Promise<WsPeer[]> {
+  const peers = Array.from({ length: count }, () => new WsPeer(port, '/', () => {}));
+  await Promise.all(peers.map((peer) => peer.open()));
+  return peers;
 }
 
 function percentile(sorted: number[], p: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 }
 
+/** The generator's arguments for `size` connections spread over both nodes (connection i on node i mod 2). */
+function loadgenArgs(system: string, size: number, nodes: readonly NodeProcess[]): string[] {
+  return ['--proto', system === 'socket.io' ? 'eio' : 'ws', '--transport', 'tcp', '--port', nodes.map((n) => n.port).join(','), '--conns', String(size), '--connect-timeout', '120'];
+}
+
 async function broadcastCell(system: string, size: number, redisUrl: string, redisPid: number | undefined, askLatency: boolean, options: ClusterBenchOptions): Promise<Row> {
   const prefix = `bench:${system}:${size}:${Date.now()}:`;
   const a = await startNode(system, redisUrl, prefix, `bench${size}a`);
   const b = await startNode(system, redisUrl, prefix, `bench${size}b`);
-  const cell = new Cell(system, size);
   try {
-    await connectClients(cell, a.port, size / 2);
-    await connectClients(cell, b.port, size / 2);
-    // Let presence writes and joins settle before measuring.
-    await sleep(1000);
-    cell.stopped = false;
-    const reaper = setInterval(() => cell.reap(), 500);
-    for (let i = 0; i < options.window; i++) cell.sendOne();
-    await sleep(1000); // warm-up
-    const pids = [a.child.pid, b.child.pid, redisPid];
-    const cpu0 = pids.map(cpuSeconds);
-    const client0 = process.cpuUsage();
-    cell.measuring = true;
-    const t0 = performance.now();
-    await sleep(options.seconds * 1000);
-    cell.measuring = false;
-    cell.stopped = true;
-    const cpu = pids.map((pid, i) => cpuSeconds(pid) - cpu0[i]!);
-    const clientCpu = process.cpuUsage(client0);
-    const elapsed = (performance.now() - t0) / 1000;
-    clearInterval(reaper);
-    const latencies = cell.latencies.sort((x, y) => x - y);
+    // The C generator (bench/loadgen) is the client, as in every single-node cell: on 2 cores a
+    // client in Node spent as much CPU per delivery as the servers did, and capped the faster one.
+    // `--senders` broadcasts in flight, from clients of both nodes (senders alternate between them);
+    // each sender sends its next once every connection of the cluster has received its last.
+    const pids = [a.child.pid, b.child.pid, redisPid].filter((pid): pid is number => pid !== undefined);
+    const result = await runLoadgen(
+      [...loadgenArgs(system, size, [a, b]), '--workload', 'bcast', '--senders', String(options.window), '--size', '64',
+        '--warmup', '1.5', '--duration', String(options.seconds), '--stall', '5', '--server-pid', pids.join(',')],
+      (options.seconds + 150) * 1000,
+    );
+    if (result.connected !== size) throw new Error(`${system}: ${result.connected} of ${size} connections established`);
     let failed = 0;
     if (system !== 'socket.io') failed = (await ask<{ failed: number }>(a, { failed: true })).failed + (await ask<{ failed: number }>(b, { failed: true })).failed;
     let presence: Record<string, number> = {};
-    if (askLatency && system === 'switchboard' && size === Math.max(...options.sizes)) {
-      const answer = await ask<{ flagExists: { p50: number; p99: number }; connectionCount: { p50: number; p99: number } }>(a, { latency: 2000 });
-      presence = { flagExistsP50us: answer.flagExists.p50, flagExistsP99us: answer.flagExists.p99, connectionCountP50us: answer.connectionCount.p50, connectionCountP99us: answer.connectionCount.p99 };
-    }
+    if (askLatency && system === 'switchboard' && size === Math.max(...options.sizes)) presence = await presenceLatency(a, size, [a, b]);
     return {
       system,
       size,
-      deliveriesPerSecond: Math.round(cell.delivered / elapsed),
-      p50ms: percentile(latencies, 0.5),
-      p99ms: percentile(latencies, 0.99),
-      lost: cell.lost,
+      deliveriesPerSecond: Math.round(result.rate),
+      p50ms: result.latency_us.p50 / 1000,
+      p99ms: result.latency_us.p99 / 1000,
+      // Broadcasts given up after 5 s without reaching every connection, and connections lost.
+      lost: result.stalls + result.closed,
       failedPushes: failed,
       // Server-side CPU per delivery (both nodes and Redis): the figure the machine's noise moves least.
-      serverCpuUsPerDelivery: cell.delivered === 0 ? NaN : ((cpu[0]! + cpu[1]! + cpu[2]!) * 1e6) / cell.delivered,
-      cpuNodeA: cpu[0]!,
-      cpuNodeB: cpu[1]!,
-      cpuRedis: cpu[2]!,
-      cpuClient: (clientCpu.user + clientCpu.system) / 1e6,
+      serverCpuUsPerDelivery: result.received === 0 || result.server.cpu_s < 0 ? NaN : (result.server.cpu_s * 1e6) / result.received,
+      cpuServers: result.server.cpu_s,
+      cpuClient: result.generator.cpu_s,
       ...presence,
     };
   } finally {
-    for (const peer of cell.peers) peer.close();
     await stopNode(a);
     await stopNode(b);
   }
+}
+
+/**
+ * flagExists / connectionCount latency on `node` while the cluster holds `size` idle connections
+ * (the generator's idle workload holds them), measured once every one of them is registered.
+ */
+async function presenceLatency(node: NodeProcess, size: number, nodes: readonly NodeProcess[]): Promise<Record<string, number>> {
+  const holding = runLoadgen([...loadgenArgs('switchboard', size, nodes), '--workload', 'idle', '--warmup', '15'], 180_000);
+  const count = async (): Promise<number> => (await ask<{ count: number }>(node, { count: true })).count;
+  const deadline = performance.now() + 120_000;
+  while ((await count()) !== size) {
+    if (performance.now() > deadline) throw new Error(`presence: ${size} connections never registered`);
+    await sleep(100);
+  }
+  const answer = await ask<{ flagExists: { p50: number; p99: number }; connectionCount: { p50: number; p99: number } }>(node, { latency: 2000 });
+  await holding;
+  return { flagExistsP50us: answer.flagExists.p50, flagExistsP99us: answer.flagExists.p99, connectionCountP50us: answer.connectionCount.p50, connectionCountP99us: answer.connectionCount.p99 };
 }
 
 async function killCell(redisUrl: string, kills: number): Promise<Record<string, number>> {
@@ -271,20 +183,17 @@ async function killCell(redisUrl: string, kills: number): Promise<Record<string,
   const times: number[] = [];
   const peers: WsPeer[] = [];
   try {
-    const mine = new Cell('switchboard', 0);
-    await connectClients(mine, survivor.port, 10);
-    peers.push(...mine.peers);
+    peers.push(...(await connectPeers(survivor.port, 10)));
     const count = async (): Promise<number> => (await ask<{ count: number }>(survivor, { count: true })).count;
     for (let k = 0; k < kills; k++) {
       const victim = await startNode('switchboard', redisUrl, prefix, `benchvictim${k}`);
-      const theirs = new Cell('switchboard', 0);
-      await connectClients(theirs, victim.port, 50);
+      const theirs = await connectPeers(victim.port, 50);
       while ((await count()) !== 60) await sleep(10);
       victim.child.kill('SIGKILL');
       const t0 = performance.now();
       while ((await count()) !== 10) await sleep(5);
       times.push(performance.now() - t0);
-      for (const peer of theirs.peers) peer.close();
+      for (const peer of theirs) peer.close();
       await stopNode(victim);
     }
   } finally {
@@ -297,6 +206,7 @@ async function killCell(redisUrl: string, kills: number): Promise<Record<string,
 
 /** Every broadcast cell (best of the attempts, interleaved so that noise falls on every system alike), then the kills. */
 export async function runClusterBench(options: ClusterBenchOptions): Promise<ClusterBenchResult> {
+  buildLoadgen(() => {});
   const redis = options.redisUrl ? { url: options.redisUrl, child: undefined } : await startRedis();
   try {
     const best = new Map<string, Row>();

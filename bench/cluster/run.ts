@@ -1,7 +1,7 @@
 // The cluster bench (`npm run bench:cluster`): two nodes on one Redis server (a redis-server of
 // its own, on a free port), half of the connections on each, broadcast to 1,000 and 10,000;
 // Switchboard (counted pushes, and fire-and-forget) beside socket.io on @socket.io/redis-adapter,
-// in the same run, through the same Node WebSocket client (ws-peer.ts). Then flagExists and
+// in the same run, driven by the C load generator (bench/loadgen). Then flagExists and
 // connectionCount latency on a node holding 10,000 connections, and the time from SIGKILL of a
 // node to exact answers on a survivor (default lease), over --kills kills. The cells are in
 // cells.ts; `npm run bench` runs the broadcast ones too.

@@ -49,6 +49,27 @@ static void kill_all(pid_t *pids, int n) {
     if (pids[i] > 0) kill(pids[i], SIGKILL);
 }
 
+/* CPU seconds and RSS of every --server-pid process (and descendants), summed; -1 if one is unreadable. */
+static double servers_cpu(const options_t *o) {
+  double sum = 0;
+  for (int i = 0; i < o->nserver_pids; i++) {
+    double s = proc_cpu_seconds((pid_t)o->server_pids[i]);
+    if (s < 0) return -1;
+    sum += s;
+  }
+  return o->nserver_pids > 0 ? sum : -1;
+}
+
+static long servers_rss(const options_t *o) {
+  long sum = 0;
+  for (int i = 0; i < o->nserver_pids; i++) {
+    long kb = proc_rss_kb((pid_t)o->server_pids[i]);
+    if (kb < 0) return -1;
+    sum += kb;
+  }
+  return o->nserver_pids > 0 ? sum : -1;
+}
+
 static const char *const proto_names[] = {"len", "ws", "eio"};
 static const char *const transport_names[] = {"tcp", "tls", "unix", "udp"};
 static const char *const workload_names[] = {"echo", "bcast", "idle"};
@@ -67,8 +88,7 @@ int main(int argc, char **argv) {
   }
   for (int i = 0; i < o.procs; i++) sh->efd[i] = eventfd(0, EFD_NONBLOCK);
 
-  pid_t server = (pid_t)o.server_pid;
-  long rss_before = server ? proc_rss_kb(server) : -1;
+  long rss_before = servers_rss(&o);
   int64_t t0 = mono_ns();
   pid_t pids[MAX_PROCS] = {0};
   for (int i = 0; i < o.procs; i++) {
@@ -106,11 +126,11 @@ int main(int argc, char **argv) {
   atomic_store(&sh->t_start, start);
 
   sleep_until(sh->t_measure);
-  double cpu0 = server ? proc_cpu_seconds(server) : -1;
-  long rss_measure = server ? proc_rss_kb(server) : -1;
+  double cpu0 = servers_cpu(&o);
+  long rss_measure = servers_rss(&o);
   sleep_until(sh->t_end);
-  double cpu1 = server ? proc_cpu_seconds(server) : -1;
-  long rss_end = server ? proc_rss_kb(server) : -1;
+  double cpu1 = servers_cpu(&o);
+  long rss_end = servers_rss(&o);
 
   int failed_workers = 0;
   for (int i = 0; i < o.procs; i++) {
@@ -158,7 +178,7 @@ int main(int argc, char **argv) {
   double server_cpu = cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1;
   printf("\"server\":{\"pid\":%d,\"cpu_s\":%.3f,\"cpu_pct\":%.1f,\"rss_before_kb\":%ld,\"rss_after_kb\":%ld,"
          "\"rss_end_kb\":%ld}}\n",
-         (int)server, server_cpu, server_cpu >= 0 && run > 0 ? 100 * server_cpu / secs : -1, rss_before, rss_measure,
+         o.server_pid, server_cpu, server_cpu >= 0 && run > 0 ? 100 * server_cpu / secs : -1, rss_before, rss_measure,
          rss_end);
   return 0;
 }

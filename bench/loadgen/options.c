@@ -7,10 +7,10 @@
 static void usage(const char *why) {
   fprintf(stderr,
           "loadgen: %s\n"
-          "usage: loadgen --proto len|ws|eio --transport tcp|tls|unix|udp (--port N [--host H] | --path P)\n"
+          "usage: loadgen --proto len|ws|eio --transport tcp|tls|unix|udp (--port N[,N...] [--host H] | --path P)\n"
           "               --workload echo|bcast|idle [--conns N] [--inflight K] [--size BYTES]\n"
           "               [--senders S] [--procs P] [--warmup S] [--duration S] [--connect-timeout S]\n"
-          "               [--stall S] [--max-pending N] [--server-pid PID] [--src A,B,...]\n",
+          "               [--stall S] [--max-pending N] [--server-pid PID[,PID...]] [--src A,B,...]\n",
           why);
   exit(2);
 }
@@ -61,7 +61,13 @@ void options_parse(options_t *o, int argc, char **argv) {
     else if (!strcmp(opt, "--transport")) o->transport = pick(v, transports, 4, opt);
     else if (!strcmp(opt, "--workload")) o->workload = pick(v, workloads, 3, opt), have_workload = 1;
     else if (!strcmp(opt, "--host")) o->host = v;
-    else if (!strcmp(opt, "--port")) o->port = (int)number(v, opt);
+    else if (!strcmp(opt, "--port")) {
+      /* Several ports: connection i goes to the (i mod n)th, e.g. the nodes of one cluster. */
+      char *list = strdup(v);
+      for (char *tok = strtok(list, ","); tok && o->nports < MAX_PORTS; tok = strtok(NULL, ","))
+        o->ports[o->nports++] = (int)number(tok, opt);
+      o->port = o->nports > 0 ? o->ports[0] : 0;
+    }
     else if (!strcmp(opt, "--path")) o->path = v;
     else if (!strcmp(opt, "--conns")) o->conns = (int)number(v, opt);
     else if (!strcmp(opt, "--inflight")) o->inflight = (int)number(v, opt);
@@ -73,7 +79,13 @@ void options_parse(options_t *o, int argc, char **argv) {
     else if (!strcmp(opt, "--connect-timeout")) o->connect_timeout = number(v, opt);
     else if (!strcmp(opt, "--stall")) o->stall = number(v, opt);
     else if (!strcmp(opt, "--max-pending")) o->max_pending = (int)number(v, opt);
-    else if (!strcmp(opt, "--server-pid")) o->server_pid = (int)number(v, opt);
+    else if (!strcmp(opt, "--server-pid")) {
+      /* Several pids (the nodes of a cluster and their Redis): CPU and memory are their sum. */
+      char *list = strdup(v);
+      for (char *tok = strtok(list, ","); tok && o->nserver_pids < MAX_PORTS; tok = strtok(NULL, ","))
+        o->server_pids[o->nserver_pids++] = (int)number(tok, opt);
+      o->server_pid = o->nserver_pids > 0 ? o->server_pids[0] : 0;
+    }
     else if (!strcmp(opt, "--src")) {
       char *list = strdup(v);
       for (char *tok = strtok(list, ","); tok && o->nsrc < MAX_SRC; tok = strtok(NULL, ","))

@@ -4,6 +4,7 @@
 
 #define MAX_PROCS 16
 #define MAX_SRC 16
+#define MAX_PORTS 8
 
 typedef enum { PROTO_LEN, PROTO_WS, PROTO_EIO } proto_t;
 typedef enum { TR_TCP, TR_TLS, TR_UNIX, TR_UDP } transport_t;
@@ -14,7 +15,9 @@ typedef struct {
   transport_t transport;  /* byte stream under the protocol; udp: one len frame per datagram */
   workload_t workload;
   const char *host;
-  int port;
+  int port;              /* the first of ports */
+  int ports[MAX_PORTS];   /* --port A,B,...: connection i goes to ports[i % nports] (nodes of one cluster) */
+  int nports;
   const char *path;       /* unix socket path; also the WebSocket request path otherwise */
   int conns;              /* connections, split across the worker processes */
   int inflight;           /* echo: messages in flight per connection */
@@ -27,6 +30,8 @@ typedef struct {
   double stall;           /* broadcast: seconds before an incomplete broadcast is given up */
   int max_pending;        /* connections being established at once, per worker */
   int server_pid;         /* process whose CPU and memory are sampled; 0 for none */
+  int server_pids[MAX_PORTS]; /* --server-pid A,B,...: every process of a cluster, summed */
+  int nserver_pids;
   const char *src[MAX_SRC]; /* source addresses to spread connections over (TCP/TLS) */
   int nsrc;
 } options_t;

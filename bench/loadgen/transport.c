@@ -22,7 +22,8 @@ static SSL_CTX *ssl_ctx;
 #endif
 
 static const options_t *opts;
-static struct sockaddr_in target_in;
+static struct sockaddr_in targets_in[MAX_PORTS];
+static int ntargets;
 static struct sockaddr_un target_un;
 static struct sockaddr_in sources[MAX_SRC];
 static int nsources;
@@ -37,11 +38,14 @@ int tr_init(const options_t *o) {
     }
     strcpy(target_un.sun_path, o->path);
   } else {
-    target_in.sin_family = AF_INET;
-    target_in.sin_port = htons((uint16_t)o->port);
-    if (inet_pton(AF_INET, o->host, &target_in.sin_addr) != 1) {
-      fprintf(stderr, "loadgen: --host must be an IPv4 address: %s\n", o->host);
-      return TR_ERROR;
+    ntargets = o->nports;
+    for (int i = 0; i < ntargets; i++) {
+      targets_in[i].sin_family = AF_INET;
+      targets_in[i].sin_port = htons((uint16_t)o->ports[i]);
+      if (inet_pton(AF_INET, o->host, &targets_in[i].sin_addr) != 1) {
+        fprintf(stderr, "loadgen: --host must be an IPv4 address: %s\n", o->host);
+        return TR_ERROR;
+      }
     }
     for (int i = 0; i < o->nsrc; i++) {
       sources[i].sin_family = AF_INET;
@@ -72,6 +76,7 @@ int tr_open(conn_t *c) {
   int fd = socket(unix_socket ? AF_UNIX : AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return TR_ERROR;
   int r;
+  const struct sockaddr_in *target_in = unix_socket ? NULL : &targets_in[c->index % ntargets];
   if (udp) {
     /* connect() on a datagram socket only fixes the peer: it succeeds at once, and the socket
      * then hears the server's datagrams only (and ECONNREFUSED if nothing listens). */
@@ -83,7 +88,7 @@ int tr_open(conn_t *c) {
         return TR_ERROR;
       }
     }
-    r = connect(fd, (struct sockaddr *)&target_in, sizeof target_in);
+    r = connect(fd, (const struct sockaddr *)target_in, sizeof *target_in);
   } else if (unix_socket) {
     r = connect(fd, (struct sockaddr *)&target_un, sizeof target_un);
   } else {
@@ -99,7 +104,7 @@ int tr_open(conn_t *c) {
         return TR_ERROR;
       }
     }
-    r = connect(fd, (struct sockaddr *)&target_in, sizeof target_in);
+    r = connect(fd, (const struct sockaddr *)target_in, sizeof *target_in);
   }
   if (r < 0 && errno != EINPROGRESS) {
     int again = errno == EAGAIN;
