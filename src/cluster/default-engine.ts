@@ -10,6 +10,8 @@ export type ClusterEngineFactory = () => ClusterEngine;
 export type AdapterFactory = (init: AdapterInit) => RegistryAdapter;
 
 let defaultFactory: AdapterFactory | undefined;
+/** The adapters the default made: the command leaves the cluster through them when its app stops. */
+const madeByDefault = new Set<RegistryAdapter>();
 
 /**
  * Chooses the cluster engine of every Registry made from now on without an `adapter` option: the
@@ -23,7 +25,24 @@ export function setDefaultClusterEngine(factory: ClusterEngineFactory | undefine
     return;
   }
   if (typeof factory !== 'function') throw new InvalidArgumentError('factory', factory, 'a function that makes a ClusterEngine, or undefined');
-  defaultFactory = clusterAdapter(factory, options);
+  const made = clusterAdapter(factory, options);
+  defaultFactory = (init) => {
+    const adapter = made(init);
+    madeByDefault.add(adapter);
+    return adapter;
+  };
+}
+
+/**
+ * Releases every adapter the default engine made (the node leaves its cluster: its presence keys
+ * and lease are deleted at once, not left to expire): what a process of the command does once its
+ * app's server has stopped, since the app's registries are not disposed of by the app itself.
+ * A registry disposed of later finds its adapter already released (dispose is idempotent).
+ */
+export async function releaseDefaultAdapters(): Promise<void> {
+  const adapters = [...madeByDefault];
+  madeByDefault.clear();
+  await Promise.all(adapters.map(async (adapter) => adapter.dispose?.()));
 }
 
 /** The adapter factory a Registry without an `adapter` option uses; undefined for a single process. */

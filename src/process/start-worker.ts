@@ -2,6 +2,7 @@ import type { Server } from '../server/server.js';
 import { setProcessNodeId } from '../util/node-id.js';
 import { checkServer, loadApp, type AppModule } from './app-file.js';
 import { installClusterEngine, type ClusterShape } from './cluster-shape.js';
+import { releaseDefaultAdapters } from '../cluster/default-engine.js';
 import { WorkerContext, type ContextBackend, type WorkerIdentity } from './worker-context.js';
 
 export interface StartWorkerOptions {
@@ -63,6 +64,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningA
       // The goodbye is the app's, on a stop and on a reload alike (clients reconnect to the other
       // workers); the close code tells WebSocket clients which of the two it is (1001 or 1012).
       await server.stop({ timeout, restart, ...(module.goodbye !== undefined ? { finalMessage: module.goodbye } : {}) });
+      // Then leave the cluster (IPC or Redis) at once, rather than letting the lease run out.
+      await releaseDefaultAdapters();
     },
   };
 }
