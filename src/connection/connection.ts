@@ -38,6 +38,7 @@ import { IdleEvent } from './idle-event.js';
 import { closeGracefully, destroyWith, encoderOf, refuseEncoded, establish, flushNow, handlerFailed, idle, linkOf, ownerClosed, ownerRelay, probe, sendFrame } from './internal.js';
 import { CHUNK_OVERHEAD_BYTES, resolveLimits, type ConnectionLimits, type ResolvedLimits } from './limits.js';
 import { MessageIterator } from './message-iterator.js';
+import { appendFrame, dropRun, ownCopies, sealRun } from './output-slab.js';
 import type { WireEncoder } from '../codec/wire-encoder.js';
 
 export type { TransportName } from '../transport/link.js';
@@ -236,9 +237,11 @@ export class Connection<In = unknown, Out = In, Context extends object = Default
     const refusal = this.refusal();
     if (refusal !== undefined) return this.refuse(refusal, 0);
     const pending = (this.pending ??= []);
+    const encoder = this.template.encoder;
     let bytes: number;
     try {
-      bytes = this.template.encoder.encodeParts(message, pending);
+      // Small frames of a byte stream are written straight into the turn's output (output-slab.ts).
+      bytes = encoder.encodeInto !== undefined ? appendFrame(pending, encoder, message) : encoder.encodeParts(message, pending);
     } catch (error) {
       return this.refuse('encodeFailed', 0, asInvalidMessage(error));
     }
@@ -293,7 +296,9 @@ export class Connection<In = unknown, Out = In, Context extends object = Default
   }
 
   private queue(frame: Buffer): boolean | null {
-    (this.pending ??= []).push(frame);
+    const pending = (this.pending ??= []);
+    sealRun(pending);
+    pending.push(frame);
     return this.queued(frame.length);
   }
 
@@ -319,8 +324,11 @@ export class Connection<In = unknown, Out = In, Context extends object = Default
   [flushNow](): void {
     this.flushQueued = false;
     const pending = this.pending;
-    if (pending === undefined || this.link.destroyed || this.pendingMessages === 0) return;
+    if (pending === undefined) return;
+    sealRun(pending);
+    if (this.link.destroyed || this.pendingMessages === 0) return;
     const bytes = this.pendingBytes;
+    if (this.link.writableLength > 0) ownCopies(pending);
     // A link not ready to write (a WebSocket before its 101) keeps them for establish().
     if (!this.link.writev(pending, bytes)) return;
     this.writtenBytes += bytes;
@@ -615,6 +623,7 @@ export class Connection<In = unknown, Out = In, Context extends object = Default
     if (ending.timer) this.template.clock.clear(ending.timer);
     const lostBytes = ending.unsentBytes;
     const lostMessages = ending.unsentMessages;
+    if (this.pending !== undefined) dropRun(this.pending);
     this.pending = undefined;
     this.pendingBytes = 0;
     this.pendingMessages = 0;
