@@ -120,6 +120,25 @@ export class ChunkList {
     return out;
   }
 
+  /**
+   * Drops the next `gap` bytes, then removes and returns the `n` after them: a frame's body after
+   * its header, in one step when both lie inside the first chunk (the usual case), as
+   * `skip(gap)` then `take(n)` otherwise.
+   */
+  takeAfter(gap: number, n: number): Buffer {
+    const first = this.chunks[this.head];
+    const start = this.offset + gap;
+    const end = start + n;
+    if (first !== undefined && end < first.length) {
+      this.offset = end;
+      this.bytes -= gap + n;
+      this.consumed += gap + n;
+      return first.subarray(start, end);
+    }
+    this.skip(gap);
+    return this.take(n);
+  }
+
   /** Removes and returns every unread byte. */
   takeAll(): Buffer {
     return this.take(this.bytes);

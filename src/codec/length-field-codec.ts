@@ -103,8 +103,7 @@ export class LengthFieldCodec implements Codec<Buffer, Buffer | Uint8Array | str
     if (frame > this.maxFrameBytes) throw new FrameTooLargeError(frame, this.maxFrameBytes);
     if (input.length < frame) return undefined;
     if (this.keepHeader) return input.take(frame);
-    input.skip(header);
-    return input.take(body);
+    return input.takeAfter(header, body);
   }
 
   /**

@@ -38,7 +38,7 @@ import { IdleEvent } from './idle-event.js';
 import { closeGracefully, destroyWith, encoderOf, refuseEncoded, establish, flushNow, handlerFailed, idle, linkOf, ownerClosed, ownerRelay, probe, sendFrame } from './internal.js';
 import { CHUNK_OVERHEAD_BYTES, resolveLimits, type ConnectionLimits, type ResolvedLimits } from './limits.js';
 import { MessageIterator } from './message-iterator.js';
-import { appendFrame, dropRun, ownCopies, sealRun } from './output-slab.js';
+import { appendFrame, dropRun, ownCopies, sealRun, slabHeld } from '../transport/output-slab.js';
 import type { WireEncoder } from '../codec/wire-encoder.js';
 
 export type { TransportName } from '../transport/link.js';
@@ -328,9 +328,11 @@ export class Connection<In = unknown, Out = In, Context extends object = Default
     sealRun(pending);
     if (this.link.destroyed || this.pendingMessages === 0) return;
     const bytes = this.pendingBytes;
-    if (this.link.writableLength > 0) ownCopies(pending);
+    const backlog = this.link.writableLength > 0;
+    if (backlog) ownCopies(pending);
     // A link not ready to write (a WebSocket before its 101) keeps them for establish().
     if (!this.link.writev(pending, bytes)) return;
+    if (!backlog && this.link.writableLength > 0) slabHeld();
     this.writtenBytes += bytes;
     this.pending = undefined;
     this.pendingBytes = 0;
@@ -653,7 +655,9 @@ export class Connection<In = unknown, Out = In, Context extends object = Default
    */
   private dispatch<K extends keyof ConnectionEvents>(name: K, event: ConnectionEvents<In, Out, Context>[K]): void {
     try {
-      this.emit(name, event);
+      // Most applications listen on the server, not on each connection: a connection that never
+      // had a listener has no table (see the constructor), and EventEmitter's emit is skipped.
+      if ((this as unknown as { _events: unknown })._events !== undefined) this.emit(name, event);
       this.owner?.[ownerRelay](name, event as ConnectionEvents[K]);
     } catch (error) {
       this[handlerFailed](error);

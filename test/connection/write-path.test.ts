@@ -7,7 +7,7 @@ import WebSocket from 'ws';
 import { LengthFieldCodec, type Connection } from '../../src/index.js';
 import { linkOf } from '../../src/connection/internal.js';
 import { VIEW_MIN_BYTES } from '../../src/transport/socket-events.js';
-import { SLAB_BYTES } from '../../src/connection/output-slab.js';
+import { SLAB_BYTES } from '../../src/transport/output-slab.js';
 import { writeFrame, writeFrameParts } from '../../src/transport/websocket/frame-writer.js';
 import { RawPeer } from '../helpers/raw-peer.js';
 import { tcpServer } from '../helpers/servers.js';
@@ -176,6 +176,26 @@ describe('the write path', () => {
       await until(() => peer.received.length >= want.length, 10_000, 'every byte');
       assert.ok(peer.received.equals(want), `connection ${i} got its frames whole and in order`);
     }
+  });
+
+  it('one connection’s turn of small frames longer than several slabs arrives whole and in order, turn after turn', async (t) => {
+    const { server, port } = await tcpServer({ limits: { maxSendBufferSize: 64 * 1024 * 1024 } }, t);
+    const peer = new RawPeer({ port }, t);
+    await peer.connected();
+    await until(() => server.connectionCount === 1, 5000, 'the connection');
+    const connection = [...server.connections()][0]!;
+    const sent: Buffer[] = [];
+    for (let turn = 0; turn < 3; turn++) {
+      for (let i = 0; sent.length * 1004 < (turn + 1) * SLAB_BYTES * 3; i++) {
+        const message = body(1000, turn * 1000 + i);
+        sent.push(RawPeer.frame(message));
+        assert.notEqual(connection.send(message), false);
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const expected = Buffer.concat(sent);
+    await until(() => peer.received.length >= expected.length, 10_000, 'every byte');
+    assert.ok(peer.received.equals(expected));
   });
 
   it('a WebSocket binary echo keeps the payload a view and arrives intact, large and small', async (t) => {
