@@ -86,7 +86,10 @@ export class ChunkList {
         case 2:
           return littleEndian ? first.readUInt16LE(at) : first.readUInt16BE(at);
         case 4:
-          return littleEndian ? first.readUInt32LE(at) : first.readUInt32BE(at);
+          // Byte by byte: Buffer's readUInt32* is not inlined here and re-checks the bounds checked above.
+          return littleEndian
+            ? first[at]! + first[at + 1]! * 0x100 + first[at + 2]! * 0x10000 + first[at + 3]! * 0x1000000
+            : first[at]! * 0x1000000 + first[at + 1]! * 0x10000 + first[at + 2]! * 0x100 + first[at + 3]!;
         case 8:
           return toSafeNumber(littleEndian ? first.readBigUInt64LE(at) : first.readBigUInt64BE(at));
       }
@@ -218,7 +221,9 @@ export class ChunkList {
   }
 
   clear(): void {
-    this.chunks = [];
+    // Emptied in place (V8 drops the backing store of an array cut to length 0): a connection's
+    // list empties after nearly every read, and a new array each time is one allocation more.
+    this.chunks.length = 0;
     this.head = 0;
     this.offset = 0;
     this.bytes = 0;

@@ -231,8 +231,18 @@ export class LengthFieldCodec implements Codec<Buffer, Buffer | Uint8Array | str
         else out.writeUInt16BE(value, at);
         break;
       case 4:
-        if (this.littleEndian) out.writeUInt32LE(value, at);
-        else out.writeUInt32BE(value, at);
+        // Byte by byte: Buffer's writeUInt32* re-checks what was checked above, and showed in profiles.
+        if (this.littleEndian) {
+          out[at] = value;
+          out[at + 1] = value >>> 8;
+          out[at + 2] = value >>> 16;
+          out[at + 3] = value >>> 24;
+        } else {
+          out[at] = value >>> 24;
+          out[at + 1] = value >>> 16;
+          out[at + 2] = value >>> 8;
+          out[at + 3] = value;
+        }
         break;
       case 8:
         if (this.littleEndian) out.writeBigUInt64LE(BigInt(value), at);

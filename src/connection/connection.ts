@@ -234,7 +234,9 @@ export class Connection<In = unknown, Out = In, Context extends object = Default
    * `socket.write`.
    */
   send(message: Out): boolean | null {
-    const refusal = this.refusal();
+    // Read once per send: a getter on the link, then on Node's socket and its writable state.
+    const writable = this.link.writableLength;
+    const refusal = this.refusal(writable);
     if (refusal !== undefined) return this.refuse(refusal, 0);
     const pending = (this.pending ??= []);
     const encoder = this.template.encoder;
@@ -245,7 +247,7 @@ export class Connection<In = unknown, Out = In, Context extends object = Default
     } catch (error) {
       return this.refuse('encodeFailed', 0, asInvalidMessage(error));
     }
-    return this.queued(bytes);
+    return this.queued(bytes, writable);
   }
 
   /** @internal A broadcast's encoder could not frame its message for this connection. */
@@ -255,9 +257,10 @@ export class Connection<In = unknown, Out = In, Context extends object = Default
 
   /** Queues bytes that bypass the codec (still framed by the transport where it must be). */
   sendRaw(data: Buffer | Uint8Array | string): boolean | null {
-    const refusal = this.refusal();
+    const writable = this.link.writableLength;
+    const refusal = this.refusal(writable);
     if (refusal !== undefined) return this.refuse(refusal, 0);
-    return this.queue(this.template.encoder.encodeRaw(data));
+    return this.queue(this.template.encoder.encodeRaw(data), writable);
   }
 
   /** @internal The encoder that frames this connection's output (shared by its endpoint). */
@@ -270,14 +273,17 @@ export class Connection<In = unknown, Out = In, Context extends object = Default
    * Buffer to many connections. The caller vouches that `frame` came from that encoder.
    */
   [sendFrame](frame: Buffer): boolean | null {
-    const refusal = this.refusal();
+    // Read once: on the broadcast path this runs once per target.
+    const writable = this.link.writableLength;
+    const refusal = this.refusal(writable);
     if (refusal !== undefined) return this.refuse(refusal, frame.length);
-    return this.queue(frame);
+    return this.queue(frame, writable);
   }
 
-  private refusal(): SendFailCode | undefined {
+  /** Why a send must be refused, if it must; `writable` is the link's queued bytes. */
+  private refusal(writable: number): SendFailCode | undefined {
     if (this.stateNow === 'closing' || this.stateNow === 'closed') return 'remoteClosed';
-    if (this.pendingBytes + this.link.writableLength > this.limitsNow.maxSendBufferSize) return 'bufferFull';
+    if (this.pendingBytes + writable > this.limitsNow.maxSendBufferSize) return 'bufferFull';
     return undefined;
   }
 
@@ -295,17 +301,18 @@ export class Connection<In = unknown, Out = In, Context extends object = Default
     return false;
   }
 
-  private queue(frame: Buffer): boolean | null {
+  private queue(frame: Buffer, writable: number): boolean | null {
     const pending = (this.pending ??= []);
     sealRun(pending);
     pending.push(frame);
-    return this.queued(frame.length);
+    return this.queued(frame.length, writable);
   }
 
-  /** Counts one message of `bytes` just pushed onto `pending`, and schedules the turn's flush. */
-  private queued(bytes: number): boolean | null {
-    // Read once: on the broadcast path this runs once per target.
-    const writable = this.link.writableLength;
+  /**
+   * Counts one message of `bytes` just pushed onto `pending`, and schedules the turn's flush.
+   * `writable` is the link's queued bytes, as read by the send.
+   */
+  private queued(bytes: number, writable: number): boolean | null {
     this.pendingBytes += bytes;
     this.pendingMessages++;
     if (!this.flushQueued) {
