@@ -228,10 +228,11 @@ export class Connection<In = unknown, Out = In, Context extends object = Default
   // ---- sending ---------------------------------------------------------------------------
 
   /**
-   * Encodes and queues a message; written with everything else queued this turn. A message of
-   * bytes (a Buffer or Uint8Array) is not copied where the codec frames it as header + body (the
-   * length-field codec, WebSocket binary frames): leave it unchanged until the turn's flush, as with
-   * `socket.write`.
+   * Encodes and queues a message; written with everything else queued this turn. A byte stream's
+   * small frames are copied into the turn's output as they are sent; a message of bytes (a Buffer
+   * or Uint8Array) of 16 KiB or more is not copied where the codec frames it as header + body (the
+   * length-field codec), nor is a WebSocket binary frame's: leave it unchanged until the turn's
+   * flush, as with `socket.write`.
    */
   send(message: Out): boolean | null {
     // Read once per send: a getter on the link, then on Node's socket and its writable state.

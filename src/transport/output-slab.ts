@@ -15,10 +15,10 @@ import { VIEW_MIN_BYTES } from './socket-events.js';
  * by the kernel (the usual case), so that a busy server does not allocate one slab after another:
  * each new ArrayBuffer counts as external memory, and their churn made V8 run a full mark-compact
  * about every 100 ms under a 1 KiB echo (`--trace-gc`), which the corked node:net peer never does.
- * Otherwise (a partial write: Node's socket holds a view) or when full, the slab is left to the
- * views still pointing into it (the garbage collector frees it once the last is written) and a
- * new one started. A peer that is not keeping up gets a copy of its runs instead (see
- * {@link ownCopies}), so that it does not hold a slab alive.
+ * A full slab hands over to the next of the pool. After a partial write (Node's socket holds a
+ * view) the whole pool is left to the views still pointing into it (the garbage collector frees
+ * a slab once the last is written) and new slabs are made. A peer that is not keeping up gets
+ * copies of its runs instead (see {@link ownCopies}), so that it does not hold a slab alive.
  */
 
 /** Large enough that a full one is rare within a turn, small enough that one lingering view costs little. */
