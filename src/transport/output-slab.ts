@@ -121,8 +121,9 @@ export function ownCopies(queue: Buffer[]): void {
 }
 
 /**
- * A write left bytes in a socket's queue, or sent part of them natively and handed Node the rest:
- * a view of the slab may be held there after the flush, so the slab is not reused.
+ * A write left bytes in a socket's queue, or sent part of them natively and handed Node the rest
+ * (in a flush, or outside one: a closing connection's last write): a view of a slab may be held
+ * there, so the slabs written so far are not reused.
  */
 export function slabHeld(): void {
   held = true;
@@ -132,7 +133,6 @@ export function slabHeld(): void {
 export function beginSlabFlush(): void {
   flushSlab = slab;
   flushUsed = used;
-  held = false;
 }
 
 /**
@@ -142,11 +142,11 @@ export function beginSlabFlush(): void {
  */
 export function endSlabFlush(): void {
   if (held) {
-    // Views may be held anywhere in this turn's slabs: leave them all to the garbage collector.
+    // Views may be held anywhere in the pool's slabs: none is written again (the garbage
+    // collector frees each once its last view is gone). The current one is still filled, never
+    // rewound: a run a listener opened during the flush may be in it.
     pool = [];
     poolIndex = -1;
-    slab = NO_SLAB;
-    used = 0;
   } else if (slab === flushSlab && used === flushUsed && runQueue === undefined && pool.length > 0) {
     poolIndex = 0;
     slab = pool[0]!;
