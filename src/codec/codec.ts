@@ -31,6 +31,13 @@ export interface Codec<In = unknown, Out = In> {
    * The caller must leave a body it passed unchanged until it is written (the turn's flush).
    */
   encodeParts?(message: Out, out: Buffer[]): number;
+  /**
+   * Optional: writes the frame of `message` into `target` from byte `at`, only when it fits
+   * before `end`, and returns the frame's size whether it was written or not (the caller then
+   * makes room, or falls back to `encodeParts`). How a connection packs a turn's small frames
+   * into one output buffer: one copy each, one write for all of them. Throws as `encode` does.
+   */
+  encodeInto?(message: Out, target: Buffer, at: number, end: number): number;
 }
 
 /**

@@ -15,6 +15,12 @@ export interface WireEncoder {
    * a datagram link's queue is sent as its own datagram.
    */
   encodeParts(message: unknown, out: Buffer[]): number;
+  /**
+   * Present where a frame can be written in place, among other frames (a byte stream whose codec
+   * has `encodeInto`): see {@link Codec.encodeInto}. A datagram encoder has none (each piece of its
+   * queue is a datagram of its own), nor has a WebSocket one yet.
+   */
+  readonly encodeInto?: (message: unknown, target: Buffer, at: number, end: number) => number;
   /** Bytes that bypass the codec (a "raw" send). */
   encodeRaw(data: Buffer | Uint8Array | string): Buffer;
 }
@@ -40,9 +46,11 @@ export function streamEncoderFor(codec: Codec): WireEncoder {
   let encoder = streamEncoders.get(codec);
   if (!encoder) {
     const parts = codec.encodeParts?.bind(codec);
+    const into = codec.encodeInto?.bind(codec);
     encoder = {
       encode: (message) => codec.encode(message),
       encodeParts: parts ?? wholeFrame(codec),
+      ...(into !== undefined ? { encodeInto: into } : {}),
       encodeRaw: rawBytes,
     };
     streamEncoders.set(codec, encoder);

@@ -38,6 +38,7 @@ import { IdleEvent } from './idle-event.js';
 import { closeGracefully, destroyWith, encoderOf, refuseEncoded, establish, flushNow, handlerFailed, idle, linkOf, ownerClosed, ownerRelay, probe, sendFrame } from './internal.js';
 import { CHUNK_OVERHEAD_BYTES, resolveLimits, type ConnectionLimits, type ResolvedLimits } from './limits.js';
 import { MessageIterator } from './message-iterator.js';
+import { appendFrame, dropRun, ownCopies, sealRun, slabHeld } from '../transport/output-slab.js';
 import type { WireEncoder } from '../codec/wire-encoder.js';
 
 export type { TransportName } from '../transport/link.js';
@@ -227,22 +228,27 @@ export class Connection<In = unknown, Out = In, Context extends object = Default
   // ---- sending ---------------------------------------------------------------------------
 
   /**
-   * Encodes and queues a message; written with everything else queued this turn. A message of
-   * bytes (a Buffer or Uint8Array) is not copied where the codec frames it as header + body (the
-   * length-field codec, WebSocket binary frames): leave it unchanged until the turn's flush, as with
-   * `socket.write`.
+   * Encodes and queues a message; written with everything else queued this turn. A byte stream's
+   * small frames are copied into the turn's output as they are sent; a message of bytes (a Buffer
+   * or Uint8Array) of 16 KiB or more is not copied where the codec frames it as header + body (the
+   * length-field codec), nor is a WebSocket binary frame's: leave it unchanged until the turn's
+   * flush, as with `socket.write`.
    */
   send(message: Out): boolean | null {
-    const refusal = this.refusal();
+    // Read once per send: a getter on the link, then on Node's socket and its writable state.
+    const writable = this.link.writableLength;
+    const refusal = this.refusal(writable);
     if (refusal !== undefined) return this.refuse(refusal, 0);
     const pending = (this.pending ??= []);
+    const encoder = this.template.encoder;
     let bytes: number;
     try {
-      bytes = this.template.encoder.encodeParts(message, pending);
+      // Small frames of a byte stream are written straight into the turn's output (output-slab.ts).
+      bytes = encoder.encodeInto !== undefined ? appendFrame(pending, encoder, message) : encoder.encodeParts(message, pending);
     } catch (error) {
       return this.refuse('encodeFailed', 0, asInvalidMessage(error));
     }
-    return this.queued(bytes);
+    return this.queued(bytes, writable);
   }
 
   /** @internal A broadcast's encoder could not frame its message for this connection. */
@@ -252,9 +258,10 @@ export class Connection<In = unknown, Out = In, Context extends object = Default
 
   /** Queues bytes that bypass the codec (still framed by the transport where it must be). */
   sendRaw(data: Buffer | Uint8Array | string): boolean | null {
-    const refusal = this.refusal();
+    const writable = this.link.writableLength;
+    const refusal = this.refusal(writable);
     if (refusal !== undefined) return this.refuse(refusal, 0);
-    return this.queue(this.template.encoder.encodeRaw(data));
+    return this.queue(this.template.encoder.encodeRaw(data), writable);
   }
 
   /** @internal The encoder that frames this connection's output (shared by its endpoint). */
@@ -267,14 +274,17 @@ export class Connection<In = unknown, Out = In, Context extends object = Default
    * Buffer to many connections. The caller vouches that `frame` came from that encoder.
    */
   [sendFrame](frame: Buffer): boolean | null {
-    const refusal = this.refusal();
+    // Read once: on the broadcast path this runs once per target.
+    const writable = this.link.writableLength;
+    const refusal = this.refusal(writable);
     if (refusal !== undefined) return this.refuse(refusal, frame.length);
-    return this.queue(frame);
+    return this.queue(frame, writable);
   }
 
-  private refusal(): SendFailCode | undefined {
+  /** Why a send must be refused, if it must; `writable` is the link's queued bytes. */
+  private refusal(writable: number): SendFailCode | undefined {
     if (this.stateNow === 'closing' || this.stateNow === 'closed') return 'remoteClosed';
-    if (this.pendingBytes + this.link.writableLength > this.limitsNow.maxSendBufferSize) return 'bufferFull';
+    if (this.pendingBytes + writable > this.limitsNow.maxSendBufferSize) return 'bufferFull';
     return undefined;
   }
 
@@ -292,15 +302,18 @@ export class Connection<In = unknown, Out = In, Context extends object = Default
     return false;
   }
 
-  private queue(frame: Buffer): boolean | null {
-    (this.pending ??= []).push(frame);
-    return this.queued(frame.length);
+  private queue(frame: Buffer, writable: number): boolean | null {
+    const pending = (this.pending ??= []);
+    sealRun(pending);
+    pending.push(frame);
+    return this.queued(frame.length, writable);
   }
 
-  /** Counts one message of `bytes` just pushed onto `pending`, and schedules the turn's flush. */
-  private queued(bytes: number): boolean | null {
-    // Read once: on the broadcast path this runs once per target.
-    const writable = this.link.writableLength;
+  /**
+   * Counts one message of `bytes` just pushed onto `pending`, and schedules the turn's flush.
+   * `writable` is the link's queued bytes, as read by the send.
+   */
+  private queued(bytes: number, writable: number): boolean | null {
     this.pendingBytes += bytes;
     this.pendingMessages++;
     if (!this.flushQueued) {
@@ -319,10 +332,15 @@ export class Connection<In = unknown, Out = In, Context extends object = Default
   [flushNow](): void {
     this.flushQueued = false;
     const pending = this.pending;
-    if (pending === undefined || this.link.destroyed || this.pendingMessages === 0) return;
+    if (pending === undefined) return;
+    sealRun(pending);
+    if (this.link.destroyed || this.pendingMessages === 0) return;
     const bytes = this.pendingBytes;
+    const backlog = this.link.writableLength > 0;
+    if (backlog) ownCopies(pending);
     // A link not ready to write (a WebSocket before its 101) keeps them for establish().
     if (!this.link.writev(pending, bytes)) return;
+    if (!backlog && this.link.writableLength > 0) slabHeld();
     this.writtenBytes += bytes;
     this.pending = undefined;
     this.pendingBytes = 0;
@@ -615,6 +633,7 @@ export class Connection<In = unknown, Out = In, Context extends object = Default
     if (ending.timer) this.template.clock.clear(ending.timer);
     const lostBytes = ending.unsentBytes;
     const lostMessages = ending.unsentMessages;
+    if (this.pending !== undefined) dropRun(this.pending);
     this.pending = undefined;
     this.pendingBytes = 0;
     this.pendingMessages = 0;
@@ -644,7 +663,9 @@ export class Connection<In = unknown, Out = In, Context extends object = Default
    */
   private dispatch<K extends keyof ConnectionEvents>(name: K, event: ConnectionEvents<In, Out, Context>[K]): void {
     try {
-      this.emit(name, event);
+      // Most applications listen on the server, not on each connection: a connection that never
+      // had a listener has no table (see the constructor), and EventEmitter's emit is skipped.
+      if ((this as unknown as { _events: unknown })._events !== undefined) this.emit(name, event);
       this.owner?.[ownerRelay](name, event as ConnectionEvents[K]);
     } catch (error) {
       this[handlerFailed](error);

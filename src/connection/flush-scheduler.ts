@@ -1,3 +1,4 @@
+import { beginSlabFlush, endSlabFlush } from '../transport/output-slab.js';
 import { beginWriteBatch, endWriteBatch } from '../transport/write-batch.js';
 import { flushNow } from './internal.js';
 
@@ -35,6 +36,7 @@ function flushAll(): void {
   scheduled = false;
   const batch = dirty;
   dirty = spare;
+  beginSlabFlush();
   beginWriteBatch();
   for (let i = 0; i < batch.length; i++) {
     try {
@@ -44,6 +46,7 @@ function flushAll(): void {
     }
   }
   endWriteBatch();
+  endSlabFlush();
   batch.length = 0;
   spare = batch;
 }

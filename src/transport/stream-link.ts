@@ -51,7 +51,8 @@ export class StreamLink extends SocketLinkBase implements Link, SocketHandler {
   }
 
   writev(frames: readonly Buffer[], bytes: number): boolean {
-    // The common case (one frame this turn: an echo, a broadcast) without a call more.
+    // The common case (one piece this turn: a broadcast's frame, a run of echoes) without a call
+    // more; through writeSocket all the same, so that it goes in the batch's native send.
     if (frames.length === 1) writeSocket(this.socket, frames[0]!);
     else writeFrames(this.socket, frames, bytes, joinQueued);
     return true;

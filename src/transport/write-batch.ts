@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { nativeWriter } from './native-writer.js';
+import { slabHeld } from './output-slab.js';
 
 /**
  * The write batch of the connections' flush: while it lasts (no user code runs inside), stream
@@ -122,7 +123,10 @@ function sendDirect(): void {
   for (let i = 0; i < count; i++) {
     const data = directBuffers[i]!;
     const sent = directResult[i]!;
-    if (sent < data.length) directSockets[i]!.write(sent > 0 ? data.subarray(sent) : data);
+    if (sent < data.length) {
+      directSockets[i]!.write(sent > 0 ? data.subarray(sent) : data);
+      slabHeld();
+    }
   }
   directBuffers.length = 0;
   directSockets.length = 0;

@@ -84,6 +84,40 @@ describe('ChunkList', () => {
     });
   });
 
+  describe('takeAfter', () => {
+    test('a body inside one chunk, or ending exactly at its end, is a view of it', () => {
+      const chunk = Buffer.alloc(12, '0123456789ab');
+      const list = listOf(chunk, 'rest');
+      const middle = list.takeAfter(2, 3);
+      assert.equal(middle.toString(), '234');
+      assert.equal(middle.buffer, chunk.buffer);
+      const last = list.takeAfter(1, 6);
+      assert.equal(last.toString(), '6789ab');
+      assert.equal(last.buffer, chunk.buffer);
+      assert.equal(list.chunkCount, 1);
+      assert.equal(list.takeAfter(0, 4).toString(), 'rest');
+      assert.equal(list.length, 0);
+    });
+
+    test('matches skip then take on the joined stream, at any cut', () => {
+      fc.assert(
+        fc.property(fc.uint8Array({ minLength: 1, maxLength: 64 }), fc.array(fc.nat()), fc.array(fc.tuple(fc.nat({ max: 4 }), fc.nat({ max: 16 }))), (data, cuts, steps) => {
+          const stream = Buffer.from(data);
+          const list = listOf(...cutAt(stream, cuts));
+          let at = 0;
+          for (const [gap, n] of steps) {
+            if (at + gap + n > stream.length) break;
+            assert.deepEqual(list.takeAfter(gap, n), stream.subarray(at + gap, at + gap + n));
+            at += gap + n;
+            assert.equal(list.length, stream.length - at);
+            if (at < stream.length) assert.equal(list.byteAt(0), stream[at]);
+          }
+        }),
+        { numRuns: 300 },
+      );
+    });
+  });
+
   describe('readUInt', () => {
     const safe = (value: bigint): number => (value > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(value));
 

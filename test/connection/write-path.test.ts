@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import { LengthFieldCodec, type Connection } from '../../src/index.js';
 import { linkOf } from '../../src/connection/internal.js';
 import { VIEW_MIN_BYTES } from '../../src/transport/socket-events.js';
+import { SLAB_BYTES } from '../../src/transport/output-slab.js';
 import { writeFrame, writeFrameParts } from '../../src/transport/websocket/frame-writer.js';
 import { RawPeer } from '../helpers/raw-peer.js';
 import { tcpServer } from '../helpers/servers.js';
@@ -122,6 +123,79 @@ describe('the write path', () => {
       }),
       { numRuns: 25 },
     );
+  });
+
+  it('length-field encodeInto writes the bytes of encode where it fits, and only its size where it does not', () => {
+    const codecs = [
+      new LengthFieldCodec(),
+      new LengthFieldCodec({ lengthFieldOffset: 2, lengthFieldBytes: 2, endian: 'little', lengthAdjustment: -1 }),
+      new LengthFieldCodec({ keepHeader: true, lengthFieldBytes: 1 }),
+    ];
+    for (const codec of codecs) {
+      for (const message of [body(100, 3), 'héllo']) {
+        const frame = codec.encode(message);
+        const target = Buffer.alloc(frame.length + 10, 0xee);
+        assert.equal(codec.encodeInto(message, target, 3, 3 + frame.length - 1), frame.length);
+        assert.ok(target.every((byte) => byte === 0xee), 'nothing written when the frame does not fit');
+        assert.equal(codec.encodeInto(message, target, 3, target.length), frame.length);
+        assert.deepEqual(target.subarray(3, 3 + frame.length), frame);
+      }
+    }
+    assert.throws(() => new LengthFieldCodec({ maxFrameBytes: 50 }).encodeInto(body(47, 2), Buffer.alloc(100), 0, 100), { code: 'ERR_FRAME_TOO_LARGE' });
+    assert.throws(() => new LengthFieldCodec({ lengthFieldBytes: 1 }).encodeInto(body(256, 2), Buffer.alloc(300), 0, 300), { code: 'ERR_FRAME_TOO_LARGE' });
+  });
+
+  it('small frames of several connections interleaved in one turn, past the end of a slab, reach each peer whole and in order', async (t) => {
+    const { server, port } = await tcpServer({ limits: { maxSendBufferSize: 64 * 1024 * 1024 } }, t);
+    const peers = [new RawPeer({ port }, t), new RawPeer({ port }, t), new RawPeer({ port }, t)];
+    await Promise.all(peers.map((peer) => peer.connected()));
+    await until(() => server.connectionCount === 3, 5000, 'the connections');
+    const connections = [...server.connections()];
+    const expected = connections.map(() => [] as Buffer[]);
+    let sent = 0;
+    let seed = 0;
+    // Sizes up to just under VIEW_MIN_BYTES, so that the turn fills several slabs; a raw send now
+    // and then is a piece of another kind between two runs.
+    while (sent < SLAB_BYTES * 3) {
+      const who = Math.floor(seed / 4) % 3; // runs of four sends to one connection
+      const size = [0, 1, 40, 1000, VIEW_MIN_BYTES - 5, 7000][seed % 6]!;
+      const message = body(size, seed++);
+      if (seed % 7 === 0) {
+        const raw = RawPeer.frame(message);
+        assert.notEqual(connections[who]!.sendRaw(raw), false);
+        expected[who]!.push(raw);
+      } else {
+        assert.notEqual(connections[who]!.send(message), false);
+        expected[who]!.push(RawPeer.frame(message));
+      }
+      sent += size + 4;
+    }
+    for (let i = 0; i < 3; i++) {
+      const want = Buffer.concat(expected[i]!);
+      const peer = peers.find((p) => p.socket.localPort === connections[i]!.remotePort)!;
+      await until(() => peer.received.length >= want.length, 10_000, 'every byte');
+      assert.ok(peer.received.equals(want), `connection ${i} got its frames whole and in order`);
+    }
+  });
+
+  it('one connection’s turn of small frames longer than several slabs arrives whole and in order, turn after turn', async (t) => {
+    const { server, port } = await tcpServer({ limits: { maxSendBufferSize: 64 * 1024 * 1024 } }, t);
+    const peer = new RawPeer({ port }, t);
+    await peer.connected();
+    await until(() => server.connectionCount === 1, 5000, 'the connection');
+    const connection = [...server.connections()][0]!;
+    const sent: Buffer[] = [];
+    for (let turn = 0; turn < 3; turn++) {
+      for (let i = 0; sent.length * 1004 < (turn + 1) * SLAB_BYTES * 3; i++) {
+        const message = body(1000, turn * 1000 + i);
+        sent.push(RawPeer.frame(message));
+        assert.notEqual(connection.send(message), false);
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const expected = Buffer.concat(sent);
+    await until(() => peer.received.length >= expected.length, 10_000, 'every byte');
+    assert.ok(peer.received.equals(expected));
   });
 
   it('a WebSocket binary echo keeps the payload a view and arrives intact, large and small', async (t) => {

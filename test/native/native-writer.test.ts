@@ -32,16 +32,20 @@ describe('the native accelerator', () => {
     await until(() => server.connectionCount === 1, 5000, 'the connection');
     const connection = [...server.connections()][0]!;
     const before = directWrites.writes;
-    // 1 KiB messages are joined into one 4 MiB Buffer: far past what the kernel takes at once, so
-    // a native send is partial and Node must take the rest.
+    // Turns of 40 1 KiB messages, each written as one Buffer (one run of the output slab), until
+    // the kernel takes no more: the last native send is then partial (or refused), and Node must
+    // take the rest.
     const frames: Buffer[] = [];
-    for (let i = 0; i < 4096; i++) {
-      const message = Buffer.alloc(1020, i & 0xff);
-      frames.push(RawPeer.frame(message));
-      connection.send(message);
+    for (let turn = 0; connection.sendQueueBytes === 0; turn++) {
+      assert.ok(turn < 10_000, 'the socket never filled');
+      for (let i = 0; i < 40; i++) {
+        const message = Buffer.alloc(1020, (turn + i) & 0xff);
+        frames.push(RawPeer.frame(message));
+        connection.send(message);
+      }
+      await new Promise((resolve) => setImmediate(resolve));
     }
     const expected = Buffer.concat(frames);
-    await until(() => connection.sendQueueBytes > 0 || directWrites.writes > before, 5000, 'the flush');
     peer.socket.resume();
     await until(() => peer.received.length >= expected.length, 20_000, 'every byte');
     assert.ok(peer.received.equals(expected));
