@@ -1,5 +1,7 @@
+import { VIEW_MIN_BYTES } from '../socket-events.js';
 import { applyMask } from './mask.js';
 import { CloseCode, Opcode } from './constants.js';
+import { bytesOfReceivedText } from './received-text.js';
 
 /**
  * Writes whole WebSocket frames (RFC 6455 §5.2): header and payload in one Buffer, so that a
@@ -27,13 +29,26 @@ import { CloseCode, Opcode } from './constants.js';
  * output and never compressed (so that one encoding serves every connection).
  */
 export function writeFrame(opcode: number, payload: string | Uint8Array, mask?: Uint8Array): Buffer {
-  const isText = typeof payload === 'string';
-  const length = isText ? Buffer.byteLength(payload) : payload.length;
+  let length: number;
+  let text: string | undefined;
+  if (typeof payload === 'string') {
+    // The text being delivered (an echo, a relay): its received bytes, copied, not re-encoded.
+    const received = bytesOfReceivedText(payload);
+    if (received === undefined) {
+      text = payload;
+      length = Buffer.byteLength(text);
+    } else {
+      payload = received;
+      length = received.length;
+    }
+  } else {
+    length = payload.length;
+  }
   const headerBytes = headerBytesOf(length, mask !== undefined);
   const frame = Buffer.allocUnsafe(headerBytes + length);
   writeHeader(frame, opcode, length, mask);
-  if (isText) frame.write(payload, headerBytes, length, 'utf8');
-  else frame.set(payload, headerBytes);
+  if (text !== undefined) frame.write(text, headerBytes, length, 'utf8');
+  else frame.set(payload as Uint8Array, headerBytes);
   if (mask) applyMask(frame.subarray(headerBytes), ((mask[0]! << 24) | (mask[1]! << 16) | (mask[2]! << 8) | mask[3]!) >>> 0);
   return frame;
 }
@@ -41,13 +56,19 @@ export function writeFrame(opcode: number, payload: string | Uint8Array, mask?: 
 /**
  * An unmasked frame pushed onto `out` as its header and then its payload: bytes are left as they
  * are (a view, as `ws` does), so that an echoed or relayed body is not copied; a string is encoded
- * into one Buffer with its header. Returns the bytes pushed.
+ * into one Buffer with its header, unless it is the text being delivered, whose received bytes
+ * serve as its payload (a view when large, else copied beside the header). Returns the bytes pushed.
  */
 export function writeFrameParts(opcode: number, payload: string | Uint8Array, out: Buffer[]): number {
   if (typeof payload === 'string') {
-    const frame = writeFrame(opcode, payload);
-    out.push(frame);
-    return frame.length;
+    const received = bytesOfReceivedText(payload);
+    // Below VIEW_MIN_BYTES the flush would join header and view anyway: one Buffer now is cheaper.
+    if (received === undefined || received.length < VIEW_MIN_BYTES) {
+      const frame = writeFrame(opcode, received ?? payload);
+      out.push(frame);
+      return frame.length;
+    }
+    payload = received;
   }
   const length = payload.length;
   const header = Buffer.allocUnsafe(headerBytesOf(length, false));
