@@ -123,16 +123,20 @@ describe('FrameReceiver', () => {
 
 describe('applyMask', () => {
   it('matches a byte-by-byte XOR at every length and alignment', () => {
-    const mask = Buffer.from([0x12, 0x34, 0x56, 0x78]);
-    const key = 0x12345678;
-    const backing = Buffer.alloc(400);
-    for (let offset = 0; offset < 4; offset++) {
-      for (const length of [0, 1, 3, 4, 63, 64, 65, 100, 257]) {
-        const data = backing.subarray(offset, offset + length);
-        for (let i = 0; i < length; i++) data[i] = (i * 7 + offset) & 0xff;
-        const expected = Buffer.from(data).map((b, i) => b ^ mask[i & 3]!);
-        applyMask(data, key);
-        assert.deepEqual([...data], [...expected], `offset ${offset} length ${length}`);
+    // Keys with the top bit set too: the short-payload path turns the key with signed shifts.
+    for (const key of [0x12345678, 0xdeadbeef, 0x80000001]) {
+      const mask = Buffer.alloc(4);
+      mask.writeUInt32BE(key);
+      const backing = Buffer.alloc(400);
+      const lengths = [...Array.from({ length: 131 }, (_, n) => n), 257];
+      for (let offset = 0; offset < 4; offset++) {
+        for (const length of lengths) {
+          const data = backing.subarray(offset, offset + length);
+          for (let i = 0; i < length; i++) data[i] = (i * 7 + offset) & 0xff;
+          const expected = Buffer.from(data).map((b, i) => b ^ mask[i & 3]!);
+          applyMask(data, key);
+          assert.deepEqual([...data], [...expected], `key ${key.toString(16)} offset ${offset} length ${length}`);
+        }
       }
     }
   });

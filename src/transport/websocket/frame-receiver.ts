@@ -3,6 +3,7 @@ import { ChunkList } from '../../codec/chunk-list.js';
 import { ErrorCode, WebSocketProtocolError } from '../../errors.js';
 import { CloseCode, isValidCloseCode, MAX_CONTROL_PAYLOAD, Opcode } from './constants.js';
 import { applyMask } from './mask.js';
+import { receivedText, receivingText } from './received-text.js';
 import type { PerMessageDeflateInstance } from './ws-library.js';
 
 // The handler's methods are keyed by these symbols, so that a connection can be its own handler
@@ -244,7 +245,13 @@ export class FrameReceiver {
       this.invalidUtf8(error);
       return;
     }
-    this.handler[onMessage](text, false);
+    // An echo or relay of this string from its listeners writes these bytes, not a new encoding.
+    receivingText(text, payload);
+    try {
+      this.handler[onMessage](text, false);
+    } finally {
+      receivedText();
+    }
   }
 
   private part(payload: Buffer): void {

@@ -1,5 +1,8 @@
+import { VIEW_MIN_BYTES } from '../socket-events.js';
 import { applyMask } from './mask.js';
 import { CloseCode, Opcode } from './constants.js';
+import { commitFrame, currentSlab, SLAB_FRAME_MAX, slabFor } from './frame-slab.js';
+import { bytesOfReceivedText } from './received-text.js';
 
 /**
  * Writes whole WebSocket frames (RFC 6455 §5.2): header and payload in one Buffer, so that a
@@ -27,31 +30,70 @@ import { CloseCode, Opcode } from './constants.js';
  * output and never compressed (so that one encoding serves every connection).
  */
 export function writeFrame(opcode: number, payload: string | Uint8Array, mask?: Uint8Array): Buffer {
-  const isText = typeof payload === 'string';
-  const length = isText ? Buffer.byteLength(payload) : payload.length;
+  let length: number;
+  let text: string | undefined;
+  if (typeof payload === 'string') {
+    // The text being delivered (an echo, a relay): its received bytes, copied, not re-encoded.
+    const received = bytesOfReceivedText(payload);
+    if (received === undefined) {
+      text = payload;
+      length = Buffer.byteLength(text);
+    } else {
+      payload = received;
+      length = received.length;
+    }
+  } else {
+    length = payload.length;
+  }
   const headerBytes = headerBytesOf(length, mask !== undefined);
   const frame = Buffer.allocUnsafe(headerBytes + length);
-  writeHeader(frame, opcode, length, mask);
-  if (isText) frame.write(payload, headerBytes, length, 'utf8');
-  else frame.set(payload, headerBytes);
+  writeHeaderAt(frame, 0, opcode, length, mask);
+  if (text !== undefined) frame.write(text, headerBytes, length, 'utf8');
+  else frame.set(payload as Uint8Array, headerBytes);
   if (mask) applyMask(frame.subarray(headerBytes), ((mask[0]! << 24) | (mask[1]! << 16) | (mask[2]! << 8) | mask[3]!) >>> 0);
   return frame;
 }
 
 /**
- * An unmasked frame pushed onto `out` as its header and then its payload: bytes are left as they
- * are (a view, as `ws` does), so that an echoed or relayed body is not copied; a string is encoded
- * into one Buffer with its header. Returns the bytes pushed.
+ * An unmasked frame pushed onto `out`. A message of bytes is left as it is (a view beside its
+ * header, as `ws` does: `send` documents that bytes are not copied), so that an echoed or relayed
+ * body is not copied. Text is written into the shared slab when small, right behind the
+ * connection's previous frame of the turn when there is one (see frame-slab.ts), so that a turn's
+ * small frames leave as one piece without a join; a large string is encoded into one Buffer with
+ * its header. The text being delivered is not encoded again: its received bytes are the payload
+ * (a view beside the header when large). Returns the bytes pushed.
  */
 export function writeFrameParts(opcode: number, payload: string | Uint8Array, out: Buffer[]): number {
-  if (typeof payload === 'string') {
-    const frame = writeFrame(opcode, payload);
+  if (typeof payload !== 'string') return writeHeaderBeside(opcode, payload, out);
+  const received = bytesOfReceivedText(payload);
+  const text = received === undefined ? payload : undefined;
+  const bytes = received ?? EMPTY;
+  // A string's UTF-8 length is at least its length in UTF-16 units: measured only when it may fit.
+  const length = text === undefined ? bytes.length : text.length <= SLAB_FRAME_MAX ? Buffer.byteLength(text) : -1;
+  if (length >= 0 && length + 4 <= SLAB_FRAME_MAX) {
+    const frameBytes = headerBytesOf(length, false) + length;
+    const at = slabFor(frameBytes);
+    const slab = currentSlab();
+    const headerBytes = writeHeaderAt(slab, at, opcode, length, undefined);
+    if (text !== undefined) slab.write(text, at + headerBytes, length, 'utf8');
+    else slab.set(bytes, at + headerBytes);
+    commitFrame(at, frameBytes, out);
+    return frameBytes;
+  }
+  if (text !== undefined || bytes.length < VIEW_MIN_BYTES) {
+    // Below VIEW_MIN_BYTES the flush would join header and view anyway: one Buffer now is cheaper.
+    const frame = writeFrame(opcode, text ?? bytes);
     out.push(frame);
     return frame.length;
   }
+  return writeHeaderBeside(opcode, bytes, out);
+}
+
+/** The frame of `payload` as two pieces: its header, then the payload itself. */
+function writeHeaderBeside(opcode: number, payload: Uint8Array, out: Buffer[]): number {
   const length = payload.length;
   const header = Buffer.allocUnsafe(headerBytesOf(length, false));
-  writeHeader(header, opcode, length, undefined);
+  writeHeaderAt(header, 0, opcode, length, undefined);
   out.push(header, Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength));
   return header.length + length;
 }
@@ -60,26 +102,31 @@ function headerBytesOf(length: number, masked: boolean): number {
   return 2 + (length < 126 ? 0 : length < 65536 ? 2 : 8) + (masked ? 4 : 0);
 }
 
-/** FIN, opcode, payload length and (for a client) the mask bit and key, at the start of `frame`. */
-function writeHeader(frame: Buffer, opcode: number, length: number, mask: Uint8Array | undefined): void {
-  frame[0] = 0x80 | opcode;
-  let at = 2;
+/**
+ * FIN, opcode, payload length and (for a client) the mask bit and key, at `start` in `frame`;
+ * returns the header's length.
+ */
+function writeHeaderAt(frame: Buffer, start: number, opcode: number, length: number, mask: Uint8Array | undefined): number {
+  frame[start] = 0x80 | opcode;
+  let at = start + 2;
   if (length < 126) {
-    frame[1] = length;
+    frame[start + 1] = length;
   } else if (length < 65536) {
-    frame[1] = 126;
-    frame.writeUInt16BE(length, 2);
-    at = 4;
+    frame[start + 1] = 126;
+    frame.writeUInt16BE(length, at);
+    at += 2;
   } else {
-    frame[1] = 127;
-    frame.writeUInt32BE(Math.floor(length / 0x100000000), 2);
-    frame.writeUInt32BE(length >>> 0, 6);
-    at = 10;
+    frame[start + 1] = 127;
+    frame.writeUInt32BE(Math.floor(length / 0x100000000), at);
+    frame.writeUInt32BE(length >>> 0, at + 4);
+    at += 8;
   }
   if (mask) {
-    frame[1] |= 0x80;
+    frame[start + 1]! |= 0x80;
     frame.set(mask, at);
+    at += 4;
   }
+  return at - start;
 }
 
 /** A close frame with a code and a reason (cut to fit the 125-byte control payload). */
