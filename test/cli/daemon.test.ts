@@ -4,6 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { LineClient } from '../helpers/line-client.js';
+import { until } from '../helpers/wait.js';
 import { alive, daemonScratch, ECHO_APP, gone, PATIENCE, run, writeApp } from './command.js';
 
 describe('switchboard command: a daemon', () => {
@@ -40,6 +41,17 @@ describe('switchboard command: a daemon', () => {
       assert.ok(alive(worker.pid));
       assert.ok(worker.stats.memory > 0);
     }
+    // Messages received, whether their connection is still open or has closed.
+    const left = new LineClient(Number(portText));
+    for (const line of ['a', 'b', 'c']) left.send(line);
+    for (let i = 0; i < 3; i++) await left.line(PATIENCE);
+    left.destroy();
+    await until(async () => {
+      const now = JSON.parse((await run(['status', '--json', '--pid-file', 'app.pid'], dir)).stdout);
+      return now.workers.reduce((sum: number, w: { stats: { connections: number } }) => sum + w.stats.connections, 0) === 1;
+    }, PATIENCE, 'the closed connection gone');
+    const counted = JSON.parse((await run(['status', '--json', '--pid-file', 'app.pid'], dir)).stdout);
+    assert.equal(counted.workers.reduce((sum: number, w: { stats: { messages: number } }) => sum + w.stats.messages, 0), 4);
 
     const restarted = await run(['restart', '--pid-file', 'app.pid'], dir);
     assert.equal(restarted.code, 0, restarted.stderr);
