@@ -25,17 +25,23 @@ export interface Framing {
 }
 
 const streamFramings = new WeakMap<Codec, Framing>();
+const tlsFramings = new WeakMap<Codec, Framing>();
 
-/** A byte stream's framing: the codec's frames out, the codec's decoder over received chunks in. */
-export function streamFraming(codec: Codec): Framing {
-  let framing = streamFramings.get(codec);
+/**
+ * A byte stream's framing: the codec's frames out, the codec's decoder over received chunks in.
+ * TLS writes no frame into the output slab (see {@link streamEncoderFor}).
+ */
+export function streamFraming(codec: Codec, transport: 'tcp' | 'tls' | 'unix'): Framing {
+  const tls = transport === 'tls';
+  const cache = tls ? tlsFramings : streamFramings;
+  let framing = cache.get(codec);
   if (!framing) {
     framing = {
       codec,
-      encoder: streamEncoderFor(codec),
+      encoder: streamEncoderFor(codec, !tls),
       framer: () => new StreamFramer(codec),
     };
-    streamFramings.set(codec, framing);
+    cache.set(codec, framing);
   }
   return framing;
 }

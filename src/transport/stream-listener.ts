@@ -34,7 +34,7 @@ export class StreamListener implements Listener {
     codec: Codec,
   ) {
     validateStreamEndpoint(endpoint);
-    this.framing = streamFraming(endpoint.codec ?? codec);
+    this.framing = streamFraming(endpoint.codec ?? codec, endpoint.transport);
   }
 
   async listen(hooks: ListenerHooks): Promise<void> {
