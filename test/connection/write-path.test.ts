@@ -198,6 +198,43 @@ describe('the write path', () => {
     assert.ok(peer.received.equals(expected));
   });
 
+  it('a peer that stops reading (its socket full, writes partial) beside peers that read, for many turns: every byte arrives, none overwritten', { timeout: 60_000 }, async (t) => {
+    // The output slab is reused after a flush only if no socket still holds a view of it: a slow
+    // peer's partial writes must keep the bytes it has not taken from being written over by the
+    // next turns' frames for the others.
+    const { server, port } = await tcpServer({ limits: { maxSendBufferSize: 256 * 1024 * 1024 } }, t);
+    const peers = [new RawPeer({ port }, t), new RawPeer({ port }, t), new RawPeer({ port }, t), new RawPeer({ port }, t)];
+    await Promise.all(peers.map((peer) => peer.connected()));
+    await until(() => server.connectionCount === 4, 5000, 'the connections');
+    const slow = peers[0]!;
+    slow.socket.pause();
+    const connections = [...server.connections()];
+    const peerOf = (connection: Connection): RawPeer => peers.find((p) => p.socket.localPort === connection.remotePort)!;
+    const expected = new Map<RawPeer, Buffer[]>(peers.map((peer) => [peer, []]));
+    let seed = 0;
+    // About 24 MiB to each peer: far more than the kernel's socket buffers hold for the slow one.
+    for (let turn = 0; turn < 60; turn++) {
+      for (const connection of connections) {
+        for (let i = 0; i < 40; i++) {
+          const message = body([3, 40, 7000, 12_000, 16_000][seed % 5]!, seed++);
+          assert.notEqual(connection.send(message), false);
+          expected.get(peerOf(connection))!.push(RawPeer.frame(message));
+        }
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const slowConnection = connections.find((connection) => peerOf(connection) === slow)!;
+    assert.ok(slowConnection.sendQueueBytes > 0, 'the slow peer fell behind (its writes were partial)');
+    slow.socket.resume();
+    for (const peer of peers) {
+      const want = Buffer.concat(expected.get(peer)!);
+      await until(() => peer.received.length >= want.length, 30_000, 'every byte');
+      assert.equal(peer.received.length, want.length);
+      assert.ok(peer.received.equals(want), `peer ${peers.indexOf(peer)} got its frames whole, in order, unaltered`);
+    }
+  });
+
   it('a WebSocket binary echo keeps the payload a view and arrives intact, large and small', async (t) => {
     const f = await wsServer();
     t.after(() => f.stop());
