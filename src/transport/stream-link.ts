@@ -3,7 +3,7 @@ import { ConnectionFailedError, TlsHandshakeError, type SwitchboardError } from 
 import { linkAbort, linkClosed, linkData, linkDrain, linkEnd, linkError, linkReady, type Link, type LinkSink } from './link.js';
 import { attachSocket, writeFrames, type SocketHandler } from './socket-events.js';
 import { SocketLinkBase } from './socket-link-base.js';
-import { joinQueued, writeSocket } from './write-batch.js';
+import { joinQueued } from './write-batch.js';
 
 const PEER_GONE_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 const TRANSPORTS = ['tcp', 'tls', 'unix'] as const;
@@ -51,10 +51,7 @@ export class StreamLink extends SocketLinkBase implements Link, SocketHandler {
   }
 
   writev(frames: readonly Buffer[], bytes: number): boolean {
-    // The common case (one piece this turn: a broadcast's frame, a run of echoes) without a call
-    // more; through writeSocket all the same, so that it goes in the batch's native send.
-    if (frames.length === 1) writeSocket(this.socket, frames[0]!);
-    else writeFrames(this.socket, frames, bytes, joinQueued);
+    writeFrames(this.socket, frames, bytes, joinQueued);
     return true;
   }
 

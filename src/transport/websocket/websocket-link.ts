@@ -14,7 +14,7 @@ import {
 import { linkAbort, linkClose, linkClosed, linkData, linkDrain, linkEnd, linkError, linkCanQueue, linkReady, linkSend, type Link, type LinkCloseReason, type LinkSink } from '../link.js';
 import { attachSocket, writeFrames, type SocketHandler } from '../socket-events.js';
 import type { Framing } from '../framing.js';
-import { joinQueued, writeSocket } from '../write-batch.js';
+import { joinQueued } from '../write-batch.js';
 import { CloseCode, Opcode } from './constants.js';
 import { FrameReceiver, type FrameHandler, onClose, onFail, onMessage, onPing, onPong, onResume, receiving } from './frame-receiver.js';
 import { SERVER_PING_FRAME, writeCloseFrame, writeFrame } from './frame-writer.js';
@@ -195,8 +195,7 @@ export class WebSocketLink extends SocketLinkBase implements Link, SocketHandler
   writev(frames: readonly Buffer[], bytes: number): boolean {
     // Frames must follow the 101 response. (The flag read directly: this runs per connection per turn.)
     if ((this.flags & UPGRADED) === 0) return false;
-    if (frames.length === 1) writeSocket(this.socket, frames[0]!);
-    else writeFrames(this.socket, frames, bytes, joinQueued);
+    writeFrames(this.socket, frames, bytes, joinQueued);
     return true;
   }
 
