@@ -111,31 +111,10 @@ export class LengthFieldCodec implements Codec<Buffer, Buffer | Uint8Array | str
    * length field, then body) and only the length field is filled in.
    */
   encode(message: Buffer | Uint8Array | string): Buffer {
-    const header = this.headerBytes;
-    if (typeof message === 'string') {
-      const bodyBytes = Buffer.byteLength(message);
-      // Refuse before allocating: the string may be far past the limit.
-      if (header + bodyBytes > this.maxFrameBytes) throw new FrameTooLargeError(header + bodyBytes, this.maxFrameBytes);
-      const out = Buffer.allocUnsafe(header + bodyBytes);
-      if (this.lengthFieldOffset > 0) out.fill(0, 0, this.lengthFieldOffset);
-      out.write(message, header);
-      this.writeLength(out, bodyBytes);
-      return out;
-    }
-    if (this.keepHeader) {
-      if (message.length < header) {
-        throw new InvalidMessageError(`a frame needs at least ${header} header bytes, got ${message.length}`);
-      }
-      if (message.length > this.maxFrameBytes) throw new FrameTooLargeError(message.length, this.maxFrameBytes);
-      const out = Buffer.from(message);
-      this.writeLength(out, message.length - header);
-      return out;
-    }
-    if (header + message.length > this.maxFrameBytes) throw new FrameTooLargeError(header + message.length, this.maxFrameBytes);
-    const out = Buffer.allocUnsafe(header + message.length);
-    if (this.lengthFieldOffset > 0) out.fill(0, 0, this.lengthFieldOffset);
-    out.set(message, header);
-    this.writeLength(out, message.length);
+    // Sized and checked before allocating: the string may be far past the limit.
+    const size = this.frameSize(message);
+    const out = Buffer.allocUnsafe(size);
+    this.writeFrameAt(message, out, 0, size);
     return out;
   }
 
@@ -167,34 +146,41 @@ export class LengthFieldCodec implements Codec<Buffer, Buffer | Uint8Array | str
    * past the caller's frames and count for nothing.
    */
   encodeInto(message: Buffer | Uint8Array | string, target: Buffer, at: number, end: number): number {
+    const size = this.frameSize(message);
+    if (size <= end - at) this.writeFrameAt(message, target, at, size);
+    return size;
+  }
+
+  /** The size of `message`'s frame, refused (as `encode` refuses it) past `maxFrameBytes` or, with `keepHeader`, shorter than a header. */
+  private frameSize(message: Buffer | Uint8Array | string): number {
     const header = this.headerBytes;
+    let size: number;
     if (typeof message === 'string') {
-      const bodyBytes = Buffer.byteLength(message);
-      const size = header + bodyBytes;
-      if (size > this.maxFrameBytes) throw new FrameTooLargeError(size, this.maxFrameBytes);
-      if (size > end - at) return size;
-      this.writeLength(target, bodyBytes, at);
-      if (this.lengthFieldOffset > 0) target.fill(0, at, at + this.lengthFieldOffset);
-      target.write(message, at + header);
-      return size;
-    }
-    if (this.keepHeader) {
+      size = header + Buffer.byteLength(message);
+    } else if (this.keepHeader) {
       if (message.length < header) {
         throw new InvalidMessageError(`a frame needs at least ${header} header bytes, got ${message.length}`);
       }
-      if (message.length > this.maxFrameBytes) throw new FrameTooLargeError(message.length, this.maxFrameBytes);
-      if (message.length > end - at) return message.length;
-      target.set(message, at);
-      this.writeLength(target, message.length - header, at);
-      return message.length;
+      size = message.length;
+    } else {
+      size = header + message.length;
     }
-    const size = header + message.length;
     if (size > this.maxFrameBytes) throw new FrameTooLargeError(size, this.maxFrameBytes);
-    if (size > end - at) return size;
-    this.writeLength(target, message.length, at);
-    if (this.lengthFieldOffset > 0) target.fill(0, at, at + this.lengthFieldOffset);
-    target.set(message, at + header);
     return size;
+  }
+
+  /** Writes `message`'s frame of `size` bytes (from {@link frameSize}) into `target` from `at`. */
+  private writeFrameAt(message: Buffer | Uint8Array | string, target: Buffer, at: number, size: number): void {
+    const header = this.headerBytes;
+    if (typeof message !== 'string' && this.keepHeader) {
+      target.set(message, at);
+      this.writeLength(target, size - header, at);
+      return;
+    }
+    this.writeLength(target, size - header, at);
+    if (this.lengthFieldOffset > 0) target.fill(0, at, at + this.lengthFieldOffset);
+    if (typeof message === 'string') target.write(message, at + header);
+    else target.set(message, at + header);
   }
 
   private readLength(input: ChunkList): number {
