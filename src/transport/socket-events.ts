@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { readIntoSlab } from './read-slab.js';
 import { writeSocket } from './write-batch.js';
 
 /** What a link built on a `net.Socket` hears from it. */
@@ -38,7 +39,7 @@ function onSocketClose(this: OwnedSocket): void {
 export function attachSocket(socket: Socket, handler: SocketHandler): void {
   const owned = socket as OwnedSocket;
   owned[handlerKey] = handler;
-  socket.on('data', onSocketData);
+  if (!readIntoSlab(owned, onSocketData)) socket.on('data', onSocketData);
   socket.on('end', onSocketEnd);
   socket.on('drain', onSocketDrain);
   socket.on('error', onSocketError);

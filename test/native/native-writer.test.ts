@@ -1,12 +1,14 @@
 // The optional native accelerator (native/, issue 11): chosen automatically when built, never
 // required, and the pure-JavaScript path kept: the last test runs the write-path suites again with
-// SWITCHBOARD_NATIVE=0 in a child process, so every run covers both ways.
+// SWITCHBOARD_NATIVE=0 (and Node's own reads, SWITCHBOARD_NODE_READS=1) in a child process, so
+// every run covers both ways.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { nativeWriter, NATIVE_ENV } from '../../src/transport/native-writer.js';
+import { NODE_READS_ENV } from '../../src/transport/read-slab.js';
 import { directWrites } from '../../src/transport/write-batch.js';
 import { Server } from '../../src/index.js';
 import { stopAfter } from '../helpers/cleanup.js';
@@ -84,12 +86,20 @@ describe('the native accelerator', () => {
     assert.ok(['peer', 'error'].includes(await closed));
   });
 
-  it('the write-path suites pass with the accelerator turned off (SWITCHBOARD_NATIVE=0)', { timeout: 240_000 }, async () => {
-    const suites = ['connection/connection.test.js', 'connection/write-path.test.js', 'websocket/connection.test.js', 'registry/broadcast.test.js'];
+  it('the read and write path suites pass on plain Node (SWITCHBOARD_NATIVE=0, SWITCHBOARD_NODE_READS=1)', { timeout: 240_000 }, async () => {
+    // Without the accelerator and with Node's own reads (data events, see read-slab.ts): the path
+    // of a machine without a compiler, or of a Node whose sockets the read slab cannot take.
+    const suites = [
+      'connection/connection.test.js',
+      'connection/write-path.test.js',
+      'connection/read-slab.test.js',
+      'websocket/connection.test.js',
+      'registry/broadcast.test.js',
+    ];
     // A run of its own, not a child of this one: node:test marks its children with NODE_TEST_CONTEXT.
     const { NODE_TEST_CONTEXT: _ignored, ...env } = process.env;
     const child = spawn(process.execPath, ['--test', '--test-timeout=60000', '--test-force-exit', ...suites.map((s) => DIST_TEST + s)], {
-      env: { ...env, [NATIVE_ENV]: '0' },
+      env: { ...env, [NATIVE_ENV]: '0', [NODE_READS_ENV]: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

@@ -1,0 +1,111 @@
+import { Socket } from 'node:net';
+
+/**
+ * Where a plain socket's reads land: one shared read buffer, copied at once into a slab of
+ * received bytes, instead of Node's own read path.
+ *
+ * Why: for every read Node allocates a new zero-filled backing store of the bytes read, copies
+ * them into it and wraps it in a new ArrayBuffer that the garbage collector must later sweep and
+ * free (about 8% of a WebSocket 1 KiB echo's time, profiled with `perf`). Node's documented `onread`
+ * option (a buffer of the caller's, reused for every read) skips all of that, but it exists only
+ * for sockets one creates, not for those a server accepts. Here the same mechanism is switched on
+ * for an accepted socket: the three private symbols behind `onread` are read off a probe socket
+ * made with that option, and the socket's handle is given the shared read buffer
+ * (`useUserBuffer`, what `onread` itself calls). Where that is not possible (another Node whose
+ * sockets lack them, a TLS socket, whose handle decrypts into its own buffers) or is turned off
+ * (`SWITCHBOARD_NODE_READS=1`), the socket keeps Node's `data` events, and the tests run both ways.
+ *
+ * The read buffer is reused by the next read of any socket, so each read is copied into the
+ * current slab, back to back, and handed on as a view of it. Bytes handed out are never written
+ * again: a full slab is left to the views that hold it (the garbage collector frees it after the
+ * last) and a new one is started, as Node's own Buffer pool does. A read larger than
+ * {@link OWN_BUFFER_MIN} gets a Buffer of its own, so that one slab holds many reads. A view kept
+ * for long (a message a user stores, an incomplete frame) keeps its whole slab alive; that memory
+ * is bounded by the bytes received meanwhile, and is why the slab is small.
+ */
+
+/** Set to `1` to keep Node's own read path (`data` events) on every socket. */
+export const NODE_READS_ENV = 'SWITCHBOARD_NODE_READS';
+
+const READ_BYTES = 64 * 1024; // what Node reads at most per call too
+const SLAB_BYTES = 32 * 1024;
+/** Reads larger than this are copied into a Buffer of their own, not the slab. */
+export const OWN_BUFFER_MIN = 8 * 1024;
+
+interface ReadSymbols {
+  buffer: symbol;
+  callback: symbol;
+}
+
+/** Node's private `onread` symbols, read off a socket made with that option; undefined if absent. */
+function findReadSymbols(): ReadSymbols | undefined {
+  if (process.env[NODE_READS_ENV] === '1') return undefined;
+  const marker = Buffer.alloc(1);
+  const callback = (): boolean => true;
+  // `onread` is documented for net.connect() and new net.Socket(), but missing from @types/node's constructor options.
+  const probe = new Socket({ onread: { buffer: marker, callback } } as ConstructorParameters<typeof Socket>[0]);
+  let buffer: symbol | undefined;
+  let callbackKey: symbol | undefined;
+  for (const key of Object.getOwnPropertySymbols(probe)) {
+    const value = (probe as unknown as Record<symbol, unknown>)[key];
+    if (value === marker) buffer = key;
+    else if (value === callback) callbackKey = key;
+  }
+  probe.destroy();
+  return buffer !== undefined && callbackKey !== undefined ? { buffer, callback: callbackKey } : undefined;
+}
+
+const symbols = findReadSymbols();
+const readBuffer = Buffer.allocUnsafeSlow(READ_BYTES);
+const readArrayBuffer = readBuffer.buffer;
+
+let slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+let slabArrayBuffer = slab.buffer;
+let used = 0;
+
+interface StreamHandle {
+  useUserBuffer?: (buffer: Uint8Array) => void;
+}
+
+/**
+ * Switches `socket`'s reads to the shared read buffer: each read is handed to `onChunk` (as a view
+ * of a slab) instead of emitted as `data`. Returns false, changing nothing, where it cannot be
+ * done; the caller then listens to `data` as usual. The socket must not have `data` listeners.
+ */
+export function readIntoSlab<S extends Socket>(socket: S, onChunk: (this: S, chunk: Buffer) => void): boolean {
+  if (symbols === undefined || (socket as { encrypted?: boolean }).encrypted === true) return false;
+  const handle = (socket as unknown as { _handle?: StreamHandle | null })._handle;
+  if (handle === null || handle === undefined || typeof handle.useUserBuffer !== 'function') return false;
+  const owned = socket as unknown as Record<symbol, unknown>;
+  owned[symbols.buffer] = readBuffer;
+  owned[symbols.callback] = function onRead(this: S, bytes: number): boolean {
+    onChunk.call(this, copyRead(bytes));
+    // Pausing is the socket's own (pause() stops reading when a read buffer is set).
+    return true;
+  };
+  handle.useUserBuffer(readBuffer);
+  // With no `data` listener, flowing mode is still what lets `end` be emitted.
+  socket.resume();
+  return true;
+}
+
+/** The `bytes` just read into the shared buffer, copied where they can stay. */
+function copyRead(bytes: number): Buffer {
+  const source = new Uint8Array(readArrayBuffer, 0, bytes);
+  if (bytes > OWN_BUFFER_MIN) {
+    const own = Buffer.allocUnsafeSlow(bytes);
+    own.set(source);
+    return own;
+  }
+  if (used + bytes > SLAB_BYTES) {
+    slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+    slabArrayBuffer = slab.buffer;
+    used = 0;
+  }
+  slab.set(source, used);
+  // Buffer.from(arrayBuffer, …) rather than slab.subarray: subarray reads `.buffer` each time,
+  // a call into C++.
+  const chunk = Buffer.from(slabArrayBuffer, used, bytes);
+  used += bytes;
+  return chunk;
+}
