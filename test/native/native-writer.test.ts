@@ -94,6 +94,7 @@ describe('the native accelerator', () => {
       'connection/write-path.test.js',
       'connection/read-slab.test.js',
       'websocket/connection.test.js',
+      'websocket/frame-receiver.test.js',
       'registry/broadcast.test.js',
     ];
     // A run of its own, not a child of this one: node:test marks its children with NODE_TEST_CONTEXT.

@@ -127,8 +127,9 @@ describe('applyMask', () => {
     for (const key of [0x12345678, 0xdeadbeef, 0x80000001]) {
       const mask = Buffer.alloc(4);
       mask.writeUInt32BE(key);
-      const backing = Buffer.alloc(400);
-      const lengths = [...Array.from({ length: 131 }, (_, n) => n), 257];
+      // With the accelerator built, lengths from NATIVE_MASK_MIN go to C (32- and 8-byte steps, then bytes).
+      const backing = Buffer.alloc(1100);
+      const lengths = [...Array.from({ length: 131 }, (_, n) => n), 257, 1031];
       for (let offset = 0; offset < 4; offset++) {
         for (const length of lengths) {
           const data = backing.subarray(offset, offset + length);

@@ -1,0 +1,31 @@
+import { createRequire } from 'node:module';
+
+/**
+ * The optional native accelerator (`native/`, built at install where a C compiler exists): a few
+ * C functions for what Node's JavaScript does slowest on the hot path. Never required: without
+ * it, or with `SWITCHBOARD_NATIVE=0` in the environment, every caller takes its JavaScript path.
+ * Each function is picked by its user (native-writer.ts, websocket/mask.ts), so that an addon built
+ * by an older version, lacking one, turns off only that piece.
+ */
+export interface NativeAddon {
+  /** For i < count: sends buffers[i] on fds[i]; result[i] = bytes the kernel took, or -errno. */
+  sendEach?: (fds: Int32Array, buffers: readonly Buffer[], count: number, result: Int32Array) => void;
+  /** XORs `data` in place with the masking key given as a big-endian 32-bit number. */
+  unmask?: (data: Buffer, key: number) => void;
+}
+
+/** `SWITCHBOARD_NATIVE=0` turns the accelerator off (the pure-JavaScript path, as CI tests it). */
+export const NATIVE_ENV = 'SWITCHBOARD_NATIVE';
+
+function load(): NativeAddon | undefined {
+  if (process.env[NATIVE_ENV] === '0' || process.platform === 'win32') return undefined;
+  try {
+    // From dist/src/transport/ (and src/transport/ under a TypeScript loader) up to the package root.
+    return createRequire(import.meta.url)('../../../native/build/switchboard-native.node') as NativeAddon;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The addon, or undefined when it is not built or is turned off. */
+export const nativeAddon: NativeAddon | undefined = load();
