@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { deserialize, serialize } from 'node:v8';
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
 import { ClusterError, ErrorCode, InvalidOptionError, asError } from '../errors.js';
 import type { Target } from '../registry/adapter.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
@@ -108,6 +109,17 @@ interface Scripts {
 }
 
 /**
+ * ioredis, loaded when the first Redis engine is made: a process that never uses Redis (the
+ * embedded default, a worker on the IPC engine) does not hold it, about 1.2 MB of old-generation
+ * heap. Synchronous (ioredis is CommonJS), so the engine is still made in its constructor.
+ */
+let ioredisClass: typeof Redis | undefined;
+function loadIoredis(): typeof Redis {
+  ioredisClass ??= (createRequire(import.meta.url)('ioredis') as { Redis: typeof Redis }).Redis;
+  return ioredisClass;
+}
+
+/**
  * The cluster engine over one Redis server (ioredis): pub/sub for requests, replies and pushes,
  * keys with leases for presence, Lua scripts for every multi-key change and every answer (see
  * `redis-scripts.ts` for the key layout). Two connections per node: one for commands, one
@@ -156,10 +168,11 @@ export class RedisEngine extends TypedEmitter<ClusterEngineEvents> implements Cl
       retryStrategy: (attempt: number) => Math.min(50 * attempt, 500),
       connectTimeout: Math.max(1000, this.options.commandTimeout),
     };
-    this.commands = new Redis(this.options.url, common);
+    const RedisClient = loadIoredis();
+    this.commands = new RedisClient(this.options.url, common);
     // ioredis re-subscribes on its own; we re-subscribe too and check with a probe
     // (socket.io#4845 lost subscriptions on reconnect with another client library).
-    this.subscriber = new Redis(this.options.url, { ...common, autoResubscribe: false });
+    this.subscriber = new RedisClient(this.options.url, { ...common, autoResubscribe: false });
     for (const [name, lua] of Object.entries(REDIS_SCRIPTS)) this.commands.defineCommand(name, { numberOfKeys: 0, lua });
     this.scripts = this.commands as unknown as Scripts;
     this.presence = new RedisPresence(this);

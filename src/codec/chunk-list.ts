@@ -37,6 +37,23 @@ export class ChunkList {
     if (chunk.length === 0) return;
     this.chunks.push(chunk);
     this.bytes += chunk.length;
+    if (chunk === sharedChunk) sharedKeeper = this;
+  }
+
+  /** {@link endSharedChunk}: if the list still holds part of `chunk` (its last), that part becomes a copy of its own. */
+  private ownChunk(chunk: Buffer): void {
+    const last = this.chunks.length - 1;
+    // Consumed whole (or the list was cleared): nothing is kept.
+    if (last < this.head || this.chunks[last] !== chunk) return;
+    const from = last === this.head ? this.offset : 0;
+    const own = Buffer.allocUnsafeSlow(chunk.length - from);
+    own.set(from === 0 ? chunk : chunk.subarray(from));
+    this.chunks[last] = own;
+    if (from > 0) {
+      // The copy starts at the read position.
+      this.offset = 0;
+      if (this.cursorIndex === last) this.cursorStart = this.consumed;
+    }
   }
 
   /** The byte at `index` from the read position. The caller checks `index < length`. */
@@ -242,6 +259,33 @@ export class ChunkList {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * A received chunk that is a view of a slab shared by many reads (src/transport/read-slab.ts),
+ * between {@link beginSharedChunk} and {@link endSharedChunk}, and the list it was pushed to.
+ *
+ * Why: the part of a read that a list keeps past the read (an incomplete frame) would keep the
+ * whole slab alive; slabs kept across young-generation collections are promoted and then freed
+ * only by full collections, which a 1 KiB echo then triggered ten times a second (`--trace-gc`).
+ * So the list copies the part it keeps, once, when the read is over.
+ */
+let sharedChunk: Buffer | undefined;
+let sharedKeeper: ChunkList | undefined;
+
+/** `chunk`, about to be handed to the connection, is a view of a shared slab. */
+export function beginSharedChunk(chunk: Buffer): void {
+  sharedChunk = chunk;
+  sharedKeeper = undefined;
+}
+
+/** The read is handled: a list still holding part of the shared chunk copies that part. */
+export function endSharedChunk(): void {
+  const keeper = sharedKeeper;
+  const chunk = sharedChunk;
+  sharedChunk = undefined;
+  sharedKeeper = undefined;
+  if (keeper !== undefined) (keeper as unknown as { ownChunk(chunk: Buffer): void }).ownChunk(chunk!);
+}
 
 function toSafeNumber(value: bigint): number {
   return value > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(value);

@@ -1,4 +1,5 @@
 import { Socket } from 'node:net';
+import { beginSharedChunk, endSharedChunk } from '../codec/chunk-list.js';
 
 /**
  * Where a plain socket's reads land: one shared read buffer, copied at once into a slab of
@@ -19,9 +20,11 @@ import { Socket } from 'node:net';
  * current slab, back to back, and handed on as a view of it. Bytes handed out are never written
  * again: a full slab is left to the views that hold it (the garbage collector frees it after the
  * last) and a new one is started, as Node's own Buffer pool does. A read larger than
- * {@link OWN_BUFFER_MIN} gets a Buffer of its own, so that one slab holds many reads. A view kept
- * for long (a message a user stores, an incomplete frame) keeps its whole slab alive; that memory
- * is bounded by the bytes received meanwhile, and is why the slab is small.
+ * {@link OWN_BUFFER_MIN} gets a Buffer of its own, so that one slab holds many reads. The part of
+ * a read kept past it as an incomplete frame is copied by the list that keeps it (chunk-list.ts:
+ * kept slabs would outlive young-generation collections and cost full ones). A message a user
+ * keeps keeps its whole slab alive; that memory is bounded by the bytes received meanwhile, and
+ * is why the slab is small.
  */
 
 /** Set to `1` to keep Node's own read path (`data` events) on every socket. */
@@ -73,13 +76,21 @@ interface StreamHandle {
  * done; the caller then listens to `data` as usual. The socket must not have `data` listeners.
  */
 export function readIntoSlab<S extends Socket>(socket: S, onChunk: (this: S, chunk: Buffer) => void): boolean {
-  if (symbols === undefined || (socket as { encrypted?: boolean }).encrypted === true) return false;
+  if (symbols === undefined) return false;
   const handle = (socket as unknown as { _handle?: StreamHandle | null })._handle;
   if (handle === null || handle === undefined || typeof handle.useUserBuffer !== 'function') return false;
   const owned = socket as unknown as Record<symbol, unknown>;
   owned[symbols.buffer] = readBuffer;
   owned[symbols.callback] = function onRead(this: S, bytes: number): boolean {
-    onChunk.call(this, copyRead(bytes));
+    if (bytes > OWN_BUFFER_MIN) {
+      onChunk.call(this, ownCopy(bytes));
+    } else {
+      // What the connection keeps of a slab view past this call is copied (chunk-list.ts).
+      const chunk = slabCopy(bytes);
+      beginSharedChunk(chunk);
+      onChunk.call(this, chunk);
+      endSharedChunk();
+    }
     // Pausing is the socket's own (pause() stops reading when a read buffer is set).
     return true;
   };
@@ -89,14 +100,16 @@ export function readIntoSlab<S extends Socket>(socket: S, onChunk: (this: S, chu
   return true;
 }
 
-/** The `bytes` just read into the shared buffer, copied where they can stay. */
-function copyRead(bytes: number): Buffer {
+/** The `bytes` just read into the shared buffer, copied into a Buffer of their own. */
+function ownCopy(bytes: number): Buffer {
+  const own = Buffer.allocUnsafeSlow(bytes);
+  own.set(new Uint8Array(readArrayBuffer, 0, bytes));
+  return own;
+}
+
+/** The `bytes` just read into the shared buffer, copied into the slab. */
+function slabCopy(bytes: number): Buffer {
   const source = new Uint8Array(readArrayBuffer, 0, bytes);
-  if (bytes > OWN_BUFFER_MIN) {
-    const own = Buffer.allocUnsafeSlow(bytes);
-    own.set(source);
-    return own;
-  }
   if (used + bytes > SLAB_BYTES) {
     slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
     slabArrayBuffer = slab.buffer;

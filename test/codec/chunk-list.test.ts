@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { ChunkList } from '../../src/codec/chunk-list.js';
+import { beginSharedChunk, ChunkList, endSharedChunk } from '../../src/codec/chunk-list.js';
 import { cutAt } from './harness.js';
 
 function listOf(...chunks: (string | Buffer)[]): ChunkList {
@@ -241,5 +241,44 @@ describe('ChunkList', () => {
     assert.equal(list.chunkCount, 0);
     list.push(Buffer.from('x\n'));
     assert.equal(list.indexOf(Buffer.from('\n')), 1);
+  });
+
+  test('what a list keeps of a shared chunk past the read is a copy; searches and reads go on as before', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 40 }), fc.string({ minLength: 1, maxLength: 40 }), fc.nat(), fc.boolean(), (first, second, cut, behind) => {
+        // `behind`: the shared chunk arrives after an older, owned one.
+        const older = behind ? Buffer.from(first) : undefined;
+        const shared = Buffer.from(behind ? second : first + second);
+        const list = new ChunkList();
+        if (older) list.push(older);
+        beginSharedChunk(shared);
+        list.push(shared);
+        const whole = Buffer.concat(older ? [older, shared] : [shared]);
+        const taken = cut % (whole.length + 1);
+        const head = list.take(taken);
+        // A cursor left inside the shared chunk: the copy must not leave it pointing at old positions.
+        if (list.length > 1) list.byteAt(list.length - 1);
+        endSharedChunk();
+        const expected = whole.subarray(taken);
+        shared.fill(0x21); // the slab's bytes, were they ever written again, must not show through
+        assert.equal(head.length, taken);
+        assert.equal(list.length, expected.length);
+        for (let i = expected.length - 1; i >= 0; i--) assert.equal(list.byteAt(i), expected[i]);
+        if (expected.length > 0) assert.equal(list.indexOf(expected.subarray(expected.length - 1)), expected.indexOf(expected.subarray(expected.length - 1)));
+        assert.ok(list.take(list.length).equals(expected));
+      }),
+    );
+  });
+
+  test('a shared chunk consumed whole during the read is not copied, and lists it was not pushed to are left alone', () => {
+    const other = listOf('kept');
+    const list = new ChunkList();
+    const shared = Buffer.from('abc');
+    beginSharedChunk(shared);
+    list.push(shared);
+    assert.equal(list.take(3).toString(), 'abc');
+    endSharedChunk();
+    assert.equal(list.length, 0);
+    assert.equal(other.take(4).toString(), 'kept');
   });
 });

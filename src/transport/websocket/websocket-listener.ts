@@ -17,7 +17,7 @@ import { checkUpgrade, httpRefusal, isRefusal, switchingProtocols, type UpgradeR
 import { endWith, ignore, UpgradeDispatcher, type UpgradeRoute } from './upgrade-dispatcher.js';
 import { WebSocketLink, websocketFraming } from './websocket-link.js';
 import { WEBSOCKET_DEFAULTS, type HandshakeDecision, type PerMessageDeflateSettings, type WebSocketEndpoint, type WebSocketPortEndpoint } from './websocket-endpoint.js';
-import { extension, PerMessageDeflate, type PerMessageDeflateInstance } from './ws-library.js';
+import { extension, PER_MESSAGE_DEFLATE, perMessageDeflate, type PerMessageDeflateInstance } from './ws-library.js';
 
 /** A socket whose handshake has not finished: its deadline, and its connection once upgraded. */
 interface Pending {
@@ -306,9 +306,9 @@ export class WebSocketListener implements Listener, UpgradeRoute {
     }
     let deflate: PerMessageDeflateInstance | undefined;
     let extensions = '';
-    const offers = upgrade.extensions[PerMessageDeflate.extensionName];
+    const offers = upgrade.extensions[PER_MESSAGE_DEFLATE];
     if (this.deflate && offers) {
-      deflate = new PerMessageDeflate({
+      deflate = new (perMessageDeflate())({
         isServer: true,
         maxPayload: connection.limits.maxReceiveBufferSize,
         ...(this.deflate.clientNoContextTakeover !== undefined ? { clientNoContextTakeover: this.deflate.clientNoContextTakeover } : {}),
@@ -316,7 +316,7 @@ export class WebSocketListener implements Listener, UpgradeRoute {
       });
       try {
         const params = deflate.accept(offers);
-        extensions = extension.format({ [PerMessageDeflate.extensionName]: [params] });
+        extensions = extension.format({ [PER_MESSAGE_DEFLATE]: [params] });
       } catch {
         this.settled(socket);
         link.refuseHandshake(

@@ -1,10 +1,13 @@
-import * as ws from 'ws';
+import { createRequire } from 'node:module';
 
 /**
  * Typed access to the parts of the `ws` package that Switchboard reuses and that @types/ws does
  * not describe: its header parsers (linear-time, hardened after CVE-2021-32640) and its
  * permessage-deflate negotiation and inflater (zlib concurrency limited, output bounded).
  * `ws` exports them by name from its entry point (`import { extension } from 'ws'`).
+ *
+ * Loaded on first use (a WebSocket handshake), not with Switchboard: a process without WebSocket
+ * endpoints does not hold it (about 0.8 MB of old-generation heap).
  */
 
 /** Extension offers by name; each offer maps parameter names to their values (`true` if bare). */
@@ -46,12 +49,28 @@ export interface PerMessageDeflateClass {
   readonly extensionName: 'permessage-deflate';
 }
 
-const library = ws as unknown as {
+interface WsLibrary {
   extension: ExtensionParser;
   subprotocol: SubprotocolParser;
   PerMessageDeflate: PerMessageDeflateClass;
-};
+}
 
-export const extension: ExtensionParser = library.extension;
-export const subprotocol: SubprotocolParser = library.subprotocol;
-export const PerMessageDeflate: PerMessageDeflateClass = library.PerMessageDeflate;
+let library: WsLibrary | undefined;
+function ws(): WsLibrary {
+  library ??= createRequire(import.meta.url)('ws') as WsLibrary;
+  return library;
+}
+
+export const extension: ExtensionParser = {
+  parse: (header) => ws().extension.parse(header),
+  format: (extensions) => ws().extension.format(extensions),
+};
+export const subprotocol: SubprotocolParser = {
+  parse: (header) => ws().subprotocol.parse(header),
+};
+/** The permessage-deflate extension's name, known without loading `ws`. */
+export const PER_MESSAGE_DEFLATE = 'permessage-deflate';
+/** `ws`'s PerMessageDeflate class (loads `ws`). */
+export function perMessageDeflate(): PerMessageDeflateClass {
+  return ws().PerMessageDeflate;
+}
