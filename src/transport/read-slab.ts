@@ -81,7 +81,22 @@ export function readIntoSlab<S extends Socket>(socket: S, onChunk: (this: S, chu
   if (handle === null || handle === undefined || typeof handle.useUserBuffer !== 'function') return false;
   const owned = socket as unknown as Record<symbol, unknown>;
   owned[symbols.buffer] = readBuffer;
-  owned[symbols.callback] = function onRead(this: S, bytes: number): boolean {
+  owned[symbols.callback] = readCallbackFor(onChunk);
+  handle.useUserBuffer(readBuffer);
+  // With no `data` listener, flowing mode is still what lets `end` be emitted.
+  socket.resume();
+  return true;
+}
+
+/**
+ * Node's read callback (`this` is the socket) around `onChunk`, made once per `onChunk` and shared
+ * by every socket: a closure per socket would cost an idle connection about 100 bytes.
+ */
+let wrapped: ((chunk: Buffer) => void) | undefined;
+let wrapper: ((bytes: number) => boolean) | undefined;
+function readCallbackFor<S extends Socket>(onChunk: (this: S, chunk: Buffer) => void): (this: S, bytes: number) => boolean {
+  if (wrapped === onChunk) return wrapper!;
+  const onRead = function onRead(this: S, bytes: number): boolean {
     if (bytes > OWN_BUFFER_MIN) {
       onChunk.call(this, ownCopy(bytes));
     } else {
@@ -94,10 +109,9 @@ export function readIntoSlab<S extends Socket>(socket: S, onChunk: (this: S, chu
     // Pausing is the socket's own (pause() stops reading when a read buffer is set).
     return true;
   };
-  handle.useUserBuffer(readBuffer);
-  // With no `data` listener, flowing mode is still what lets `end` be emitted.
-  socket.resume();
-  return true;
+  wrapped = onChunk as (chunk: Buffer) => void;
+  wrapper = onRead as (bytes: number) => boolean;
+  return onRead;
 }
 
 /** The `bytes` just read into the shared buffer, copied into a Buffer of their own. */

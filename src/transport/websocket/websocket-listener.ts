@@ -17,7 +17,7 @@ import { checkUpgrade, httpRefusal, isRefusal, switchingProtocols, type UpgradeR
 import { endWith, ignore, UpgradeDispatcher, type UpgradeRoute } from './upgrade-dispatcher.js';
 import { WebSocketLink, websocketFraming } from './websocket-link.js';
 import { WEBSOCKET_DEFAULTS, type HandshakeDecision, type PerMessageDeflateSettings, type WebSocketEndpoint, type WebSocketPortEndpoint } from './websocket-endpoint.js';
-import { extension, PER_MESSAGE_DEFLATE, perMessageDeflate, type PerMessageDeflateInstance } from './ws-library.js';
+import { extension, loadWsLibrary, PER_MESSAGE_DEFLATE, perMessageDeflate, type PerMessageDeflateInstance } from './ws-library.js';
 
 /** A socket whose handshake has not finished: its deadline, and its connection once upgraded. */
 interface Pending {
@@ -100,6 +100,7 @@ export class WebSocketListener implements Listener, UpgradeRoute {
   }
 
   async listen(hooks: ListenerHooks): Promise<void> {
+    loadWsLibrary();
     this.hooks = hooks;
     this.clock = hooks.clock;
     const endpoint = this.endpoint;

@@ -6,8 +6,8 @@ import { createRequire } from 'node:module';
  * permessage-deflate negotiation and inflater (zlib concurrency limited, output bounded).
  * `ws` exports them by name from its entry point (`import { extension } from 'ws'`).
  *
- * Loaded on first use (a WebSocket handshake), not with Switchboard: a process without WebSocket
- * endpoints does not hold it (about 0.8 MB of old-generation heap).
+ * Loaded when a WebSocket endpoint starts listening (or a client first dials), not with
+ * Switchboard: a process without WebSocket endpoints does not hold it.
  */
 
 /** Extension offers by name; each offer maps parameter names to their values (`true` if bare). */
@@ -59,6 +59,11 @@ let library: WsLibrary | undefined;
 function ws(): WsLibrary {
   library ??= createRequire(import.meta.url)('ws') as WsLibrary;
   return library;
+}
+
+/** Loads `ws` now: a listener does, so that its first handshake does not pay for it. */
+export function loadWsLibrary(): void {
+  ws();
 }
 
 export const extension: ExtensionParser = {
