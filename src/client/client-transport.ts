@@ -23,7 +23,7 @@ export class StreamClientTransport implements ClientTransport {
     private readonly target: StreamTarget,
     codec: Codec,
   ) {
-    this.framing = streamFraming(codec, target.transport);
+    this.framing = streamFraming(codec);
   }
 
   describe(): string {

@@ -26,7 +26,6 @@ export interface WireEncoder {
 }
 
 const streamEncoders = new WeakMap<Codec, WireEncoder>();
-const streamEncodersWithoutSlab = new WeakMap<Codec, WireEncoder>();
 const datagramEncoders = new WeakMap<Codec, WireEncoder>();
 
 function rawBytes(data: Buffer | Uint8Array | string): Buffer {
@@ -44,24 +43,23 @@ function wholeFrame(codec: Codec): WireEncoder['encodeParts'] {
 
 /**
  * The shared encoder of a byte-stream transport: the codec's frame, its body left a view where the
- * codec can. With `intoOutput` (and a codec that has `encodeInto`), small frames are written
- * straight into the turn's output slab; without it (TLS), they are not: a TLS socket keeps what it
- * is given until it has encrypted it, which kept the slab from ever being reused, and a 1 KiB echo
- * over TLS fell to 0.7x the corked node:net peer (1.08x without the slab, same run).
+ * codec can; with a codec that has `encodeInto`, small frames are written straight into the turn's
+ * output slab. TLS too, since its link reports that its writes are consumed at once
+ * (`Link.consumesWrites`): before that, a TLS socket's pending `writableLength` kept the slab from
+ * ever being reused, and TLS was left out of it.
  */
-export function streamEncoderFor(codec: Codec, intoOutput = true): WireEncoder {
-  const cache = intoOutput ? streamEncoders : streamEncodersWithoutSlab;
-  let encoder = cache.get(codec);
+export function streamEncoderFor(codec: Codec): WireEncoder {
+  let encoder = streamEncoders.get(codec);
   if (!encoder) {
     const parts = codec.encodeParts?.bind(codec);
-    const into = intoOutput ? codec.encodeInto?.bind(codec) : undefined;
+    const into = codec.encodeInto?.bind(codec);
     encoder = {
       encode: (message) => codec.encode(message),
       encodeParts: parts ?? wholeFrame(codec),
       ...(into !== undefined ? { encodeInto: into } : {}),
       encodeRaw: rawBytes,
     };
-    cache.set(codec, encoder);
+    streamEncoders.set(codec, encoder);
   }
   return encoder;
 }

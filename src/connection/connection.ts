@@ -340,7 +340,9 @@ export class Connection<In = unknown, Out = In, Context extends object = Default
     if (backlog) ownCopies(pending);
     // A link not ready to write (a WebSocket before its 101) keeps them for establish().
     if (!this.link.writev(pending, bytes)) return;
-    if (!backlog && this.link.writableLength > 0) slabHeld();
+    // Bytes left with the socket may be views of the output slab: not reused then, unless the
+    // link consumed them within the write (TLS after its handshake).
+    if (!backlog && this.link.writableLength > 0 && this.link.consumesWrites !== true) slabHeld();
     this.writtenBytes += bytes;
     this.pending = undefined;
     this.pendingBytes = 0;

@@ -25,23 +25,21 @@ export interface Framing {
 }
 
 const streamFramings = new WeakMap<Codec, Framing>();
-const tlsFramings = new WeakMap<Codec, Framing>();
 
 /**
  * A byte stream's framing: the codec's frames out, the codec's decoder over received chunks in.
- * TLS writes no frame into the output slab (see {@link streamEncoderFor}).
+ * The same for TCP, TLS and Unix sockets: shared, so that a broadcast frames its message once
+ * for all of them.
  */
-export function streamFraming(codec: Codec, transport: 'tcp' | 'tls' | 'unix'): Framing {
-  const tls = transport === 'tls';
-  const cache = tls ? tlsFramings : streamFramings;
-  let framing = cache.get(codec);
+export function streamFraming(codec: Codec): Framing {
+  let framing = streamFramings.get(codec);
   if (!framing) {
     framing = {
       codec,
-      encoder: streamEncoderFor(codec, !tls),
+      encoder: streamEncoderFor(codec),
       framer: () => new StreamFramer(codec),
     };
-    cache.set(codec, framing);
+    streamFramings.set(codec, framing);
   }
   return framing;
 }

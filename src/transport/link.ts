@@ -64,6 +64,13 @@ export interface Link {
   readonly remotePort: number | undefined;
   /** Bytes handed to the link and not yet taken by the kernel. */
   readonly writableLength: number;
+  /**
+   * True when a write to an idle link is consumed before `writev` returns, even though
+   * `writableLength` stays above 0 until the transport below has sent it: a TLS socket after its
+   * handshake (OpenSSL encrypts the cleartext at once and Node keeps the ciphertext, not the
+   * caller's Buffer). The output slab is then reused after the flush (see output-slab.ts).
+   */
+  readonly consumesWrites?: boolean;
   readonly destroyed: boolean;
   /** Starts reporting to `sink`; called once, by the connection's constructor. */
   attach(sink: LinkSink): void;

@@ -8,6 +8,7 @@ import { joinQueued } from './write-batch.js';
 const PEER_GONE_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 const TRANSPORTS = ['tcp', 'tls', 'unix'] as const;
 const READY = 4;
+const TLS_KIND = TRANSPORTS.indexOf('tls');
 
 /** The link of a byte-stream socket: TCP, TLS or a Unix domain socket. */
 export class StreamLink extends SocketLinkBase implements Link, SocketHandler {
@@ -27,6 +28,15 @@ export class StreamLink extends SocketLinkBase implements Link, SocketHandler {
   get saysGoodbye(): boolean {
     return false;
   }
+  /**
+   * TLS once its handshake is done: Node's TLSWrap hands the cleartext to OpenSSL (SSL_write,
+   * which copies it into its buffers) within the write call, and keeps a copy of its own of what
+   * OpenSSL did not take. Before the handshake a TLSSocket holds the caller's Buffer itself.
+   */
+  get consumesWrites(): boolean {
+    return (this.kind & ~READY) === TLS_KIND && this.ready;
+  }
+
   /** TLS: the handshake is done (a reset before it is a handshake failure). */
   private get ready(): boolean {
     return (this.kind & READY) !== 0;

@@ -34,7 +34,7 @@ export class StreamListener implements Listener {
     codec: Codec,
   ) {
     validateStreamEndpoint(endpoint);
-    this.framing = streamFraming(endpoint.codec ?? codec, endpoint.transport);
+    this.framing = streamFraming(endpoint.codec ?? codec);
   }
 
   async listen(hooks: ListenerHooks): Promise<void> {

@@ -2,14 +2,17 @@
 // never copied, while small frames are still joined into one write per turn.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import fc from 'fast-check';
 import WebSocket from 'ws';
-import { LengthFieldCodec, type Connection } from '../../src/index.js';
+import { LengthFieldCodec, Server, type Connection } from '../../src/index.js';
 import { linkOf } from '../../src/connection/internal.js';
 import { VIEW_MIN_BYTES } from '../../src/transport/socket-events.js';
 import { SLAB_BYTES } from '../../src/transport/output-slab.js';
 import { writeFrame, writeFrameParts } from '../../src/transport/websocket/frame-writer.js';
+import { stopAfter } from '../helpers/cleanup.js';
 import { RawPeer } from '../helpers/raw-peer.js';
+import { makeTlsMaterial } from '../helpers/tls-material.js';
 import { tcpServer } from '../helpers/servers.js';
 import { until } from '../helpers/wait.js';
 import { wsServer } from '../websocket/fixtures.js';
@@ -232,6 +235,63 @@ describe('the write path', () => {
       await until(() => peer.received.length >= want.length, 30_000, 'every byte');
       assert.equal(peer.received.length, want.length);
       assert.ok(peer.received.equals(want), `peer ${peers.indexOf(peer)} got its frames whole, in order, unaltered`);
+    }
+  });
+
+  it('over TLS too: the output slab is reused after each flush, and a peer that stops reading beside peers that read gets every byte unaltered', { timeout: 60_000 }, async (t) => {
+    // A TLS link consumes a write within the call once its handshake is done (OpenSSL copies the
+    // cleartext), so its socket's pending writableLength does not hold the slab; what is queued
+    // behind a backlog is still copied out of the slab first (ownCopies).
+    const server = new Server({
+      endpoints: [{ transport: 'tls', host: '127.0.0.1', port: 0, tls: makeTlsMaterial() }],
+      limits: { maxSendBufferSize: 256 * 1024 * 1024 },
+    });
+    stopAfter(t, server);
+    await server.start();
+    const port = (server.addresses()[0] as { port: number }).port;
+    const peers = await Promise.all(
+      [0, 1, 2, 3].map(
+        () =>
+          new Promise<{ socket: TLSSocket; received: Buffer[]; bytes: number }>((resolve, reject) => {
+            const socket = tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false });
+            const peer = { socket, received: [] as Buffer[], bytes: 0 };
+            socket.on('data', (chunk: Buffer) => {
+              peer.received.push(chunk);
+              peer.bytes += chunk.length;
+            });
+            socket.once('secureConnect', () => resolve(peer)).once('error', reject);
+            t.after(() => socket.destroy());
+          }),
+      ),
+    );
+    await until(() => server.connectionCount === 4 && [...server.connections()].every((c) => c.state === 'open'), 5000, 'the connections');
+    const connections = [...server.connections()];
+    for (const connection of connections) assert.equal((connection[linkOf] as { consumesWrites?: boolean }).consumesWrites, true);
+    const slow = peers[0]!;
+    slow.socket.pause();
+    const peerOf = (connection: Connection) => peers.find((p) => p.socket.localPort === connection.remotePort)!;
+    const expected = new Map(peers.map((peer) => [peer, [] as Buffer[]]));
+    let seed = 0;
+    for (let turn = 0; turn < 30; turn++) {
+      for (const connection of connections) {
+        for (let i = 0; i < 40; i++) {
+          const message = body([3, 40, 7000, 12_000, 16_000][seed % 5]!, seed++);
+          assert.notEqual(connection.send(message), false);
+          expected.get(peerOf(connection))!.push(RawPeer.frame(message));
+        }
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const slowConnection = connections.find((connection) => peerOf(connection) === slow)!;
+    assert.ok(slowConnection.sendQueueBytes > 0, 'the slow peer fell behind');
+    slow.socket.resume();
+    for (const peer of peers) {
+      const want = Buffer.concat(expected.get(peer)!);
+      await until(() => peer.bytes >= want.length, 30_000, 'every byte');
+      const got = Buffer.concat(peer.received);
+      assert.equal(got.length, want.length);
+      assert.ok(got.equals(want), `peer ${peers.indexOf(peer)} got its frames whole, in order, unaltered`);
     }
   });
 
