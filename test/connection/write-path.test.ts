@@ -36,6 +36,27 @@ function body(size: number, seed: number): Buffer {
   return out;
 }
 
+/**
+ * `turns` turns of 40 sends to each connection, sizes mixed around the slab's limits, two event
+ * loop turns apart; returns the frames each connection was sent, in order.
+ */
+async function sendMixedTurns(connections: Connection[], turns: number): Promise<Map<Connection, Buffer[]>> {
+  const sent = new Map<Connection, Buffer[]>(connections.map((connection) => [connection, []]));
+  let seed = 0;
+  for (let turn = 0; turn < turns; turn++) {
+    for (const connection of connections) {
+      for (let i = 0; i < 40; i++) {
+        const message = body([3, 40, 7000, 12_000, 16_000][seed % 5]!, seed++);
+        assert.notEqual(connection.send(message), false);
+        sent.get(connection)!.push(RawPeer.frame(message));
+      }
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return sent;
+}
+
 describe('the write path', () => {
   it('length-field encodeParts: a header of its own, then the body itself; the same bytes as encode', () => {
     const codec = new LengthFieldCodec();
@@ -213,20 +234,9 @@ describe('the write path', () => {
     slow.socket.pause();
     const connections = [...server.connections()];
     const peerOf = (connection: Connection): RawPeer => peers.find((p) => p.socket.localPort === connection.remotePort)!;
-    const expected = new Map<RawPeer, Buffer[]>(peers.map((peer) => [peer, []]));
-    let seed = 0;
     // About 24 MiB to each peer: far more than the kernel's socket buffers hold for the slow one.
-    for (let turn = 0; turn < 60; turn++) {
-      for (const connection of connections) {
-        for (let i = 0; i < 40; i++) {
-          const message = body([3, 40, 7000, 12_000, 16_000][seed % 5]!, seed++);
-          assert.notEqual(connection.send(message), false);
-          expected.get(peerOf(connection))!.push(RawPeer.frame(message));
-        }
-      }
-      await new Promise((resolve) => setImmediate(resolve));
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    const sent = await sendMixedTurns(connections, 60);
+    const expected = new Map<RawPeer, Buffer[]>(connections.map((connection) => [peerOf(connection), sent.get(connection)!]));
     const slowConnection = connections.find((connection) => peerOf(connection) === slow)!;
     assert.ok(slowConnection.sendQueueBytes > 0, 'the slow peer fell behind (its writes were partial)');
     slow.socket.resume();
@@ -270,19 +280,8 @@ describe('the write path', () => {
     const slow = peers[0]!;
     slow.socket.pause();
     const peerOf = (connection: Connection) => peers.find((p) => p.socket.localPort === connection.remotePort)!;
-    const expected = new Map(peers.map((peer) => [peer, [] as Buffer[]]));
-    let seed = 0;
-    for (let turn = 0; turn < 30; turn++) {
-      for (const connection of connections) {
-        for (let i = 0; i < 40; i++) {
-          const message = body([3, 40, 7000, 12_000, 16_000][seed % 5]!, seed++);
-          assert.notEqual(connection.send(message), false);
-          expected.get(peerOf(connection))!.push(RawPeer.frame(message));
-        }
-      }
-      await new Promise((resolve) => setImmediate(resolve));
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    const sent = await sendMixedTurns(connections, 30);
+    const expected = new Map(connections.map((connection) => [peerOf(connection), sent.get(connection)!]));
     const slowConnection = connections.find((connection) => peerOf(connection) === slow)!;
     assert.ok(slowConnection.sendQueueBytes > 0, 'the slow peer fell behind');
     slow.socket.resume();
