@@ -40,8 +40,11 @@ export class ChunkList {
     if (chunk === sharedChunk) sharedKeeper = this;
   }
 
-  /** {@link endSharedChunk}: if the list still holds part of `chunk` (its last), that part becomes a copy of its own. */
-  private ownChunk(chunk: Buffer): void {
+  /**
+   * @internal For {@link endSharedChunk}: if the list still holds part of `chunk` (its last), that
+   * part becomes a copy of its own.
+   */
+  ownChunk(chunk: Buffer): void {
     const last = this.chunks.length - 1;
     // Consumed whole (or the list was cleared): nothing is kept.
     if (last < this.head || this.chunks[last] !== chunk) return;
@@ -284,7 +287,7 @@ export function endSharedChunk(): void {
   const chunk = sharedChunk;
   sharedChunk = undefined;
   sharedKeeper = undefined;
-  if (keeper !== undefined) (keeper as unknown as { ownChunk(chunk: Buffer): void }).ownChunk(chunk!);
+  if (keeper !== undefined) keeper.ownChunk(chunk!);
 }
 
 function toSafeNumber(value: bigint): number {

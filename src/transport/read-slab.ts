@@ -1,5 +1,6 @@
 import { Socket } from 'node:net';
 import { beginSharedChunk, endSharedChunk } from '../codec/chunk-list.js';
+import { AppendSlab } from './append-slab.js';
 
 /**
  * Where a plain socket's reads land: one shared read buffer, copied at once into a slab of
@@ -12,14 +13,12 @@ import { beginSharedChunk, endSharedChunk } from '../codec/chunk-list.js';
  * for sockets one creates, not for those a server accepts. Here the same mechanism is switched on
  * for an accepted socket: the three private symbols behind `onread` are read off a probe socket
  * made with that option, and the socket's handle is given the shared read buffer
- * (`useUserBuffer`, what `onread` itself calls). Where that is not possible (another Node whose
- * sockets lack them, a TLS socket, whose handle decrypts into its own buffers) or is turned off
+ * (`useUserBuffer`, what `onread` itself calls; a TLS socket's handle decrypts into it too). Where
+ * that is not possible (another Node whose sockets lack them) or is turned off
  * (`SWITCHBOARD_NODE_READS=1`), the socket keeps Node's `data` events, and the tests run both ways.
  *
- * The read buffer is reused by the next read of any socket, so each read is copied into the
- * current slab, back to back, and handed on as a view of it. Bytes handed out are never written
- * again: a full slab is left to the views that hold it (the garbage collector frees it after the
- * last) and a new one is started, as Node's own Buffer pool does. A read larger than
+ * The read buffer is reused by the next read of any socket, so each read is copied into an
+ * append-only slab (append-slab.ts), back to back, and handed on as a view of it. A read larger than
  * {@link OWN_BUFFER_MIN} gets a Buffer of its own, so that one slab holds many reads. The part of
  * a read kept past it as an incomplete frame is copied by the list that keeps it (chunk-list.ts:
  * kept slabs would outlive young-generation collections and cost full ones). A message a user
@@ -62,41 +61,22 @@ const symbols = findReadSymbols();
 const readBuffer = Buffer.allocUnsafeSlow(READ_BYTES);
 const readArrayBuffer = readBuffer.buffer;
 
-let slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-let slabArrayBuffer = slab.buffer;
-let used = 0;
+const received = new AppendSlab(SLAB_BYTES);
 
 interface StreamHandle {
   useUserBuffer?: (buffer: Uint8Array) => void;
 }
 
-/**
- * Switches `socket`'s reads to the shared read buffer: each read is handed to `onChunk` (as a view
- * of a slab) instead of emitted as `data`. Returns false, changing nothing, where it cannot be
- * done; the caller then listens to `data` as usual. The socket must not have `data` listeners.
- */
-export function readIntoSlab<S extends Socket>(socket: S, onChunk: (this: S, chunk: Buffer) => void): boolean {
-  if (symbols === undefined) return false;
-  const handle = (socket as unknown as { _handle?: StreamHandle | null })._handle;
-  if (handle === null || handle === undefined || typeof handle.useUserBuffer !== 'function') return false;
-  const owned = socket as unknown as Record<symbol, unknown>;
-  owned[symbols.buffer] = readBuffer;
-  owned[symbols.callback] = readCallbackFor(onChunk);
-  handle.useUserBuffer(readBuffer);
-  // With no `data` listener, flowing mode is still what lets `end` be emitted.
-  socket.resume();
-  return true;
-}
+/** Node's read callback, `this` the socket: made once by {@link slabReader}, shared by every socket. */
+export type SlabReader<S extends Socket> = (this: S, bytes: number) => boolean;
 
 /**
- * Node's read callback (`this` is the socket) around `onChunk`, made once per `onChunk` and shared
- * by every socket: a closure per socket would cost an idle connection about 100 bytes.
+ * The read callback around `onChunk` (which gets each read as a view of a slab). Make it once and
+ * hand the same one to every {@link readIntoSlab}: a closure per socket would cost an idle
+ * connection about 100 bytes.
  */
-let wrapped: ((chunk: Buffer) => void) | undefined;
-let wrapper: ((bytes: number) => boolean) | undefined;
-function readCallbackFor<S extends Socket>(onChunk: (this: S, chunk: Buffer) => void): (this: S, bytes: number) => boolean {
-  if (wrapped === onChunk) return wrapper!;
-  const onRead = function onRead(this: S, bytes: number): boolean {
+export function slabReader<S extends Socket>(onChunk: (this: S, chunk: Buffer) => void): SlabReader<S> {
+  return function onRead(this: S, bytes: number): boolean {
     if (bytes > OWN_BUFFER_MIN) {
       onChunk.call(this, ownCopy(bytes));
     } else {
@@ -109,9 +89,24 @@ function readCallbackFor<S extends Socket>(onChunk: (this: S, chunk: Buffer) => 
     // Pausing is the socket's own (pause() stops reading when a read buffer is set).
     return true;
   };
-  wrapped = onChunk as (chunk: Buffer) => void;
-  wrapper = onRead as (bytes: number) => boolean;
-  return onRead;
+}
+
+/**
+ * Switches `socket`'s reads to the shared read buffer: each read goes to `reader` instead of being
+ * emitted as `data`. Returns false, changing nothing, where it cannot be done; the caller then
+ * listens to `data` as usual. The socket must not have `data` listeners.
+ */
+export function readIntoSlab<S extends Socket>(socket: S, reader: SlabReader<S>): boolean {
+  if (symbols === undefined) return false;
+  const handle = (socket as unknown as { _handle?: StreamHandle | null })._handle;
+  if (handle === null || handle === undefined || typeof handle.useUserBuffer !== 'function') return false;
+  const owned = socket as unknown as Record<symbol, unknown>;
+  owned[symbols.buffer] = readBuffer;
+  owned[symbols.callback] = reader;
+  handle.useUserBuffer(readBuffer);
+  // With no `data` listener, flowing mode is still what lets `end` be emitted.
+  socket.resume();
+  return true;
 }
 
 /** The `bytes` just read into the shared buffer, copied into a Buffer of their own. */
@@ -123,16 +118,8 @@ function ownCopy(bytes: number): Buffer {
 
 /** The `bytes` just read into the shared buffer, copied into the slab. */
 function slabCopy(bytes: number): Buffer {
-  const source = new Uint8Array(readArrayBuffer, 0, bytes);
-  if (used + bytes > SLAB_BYTES) {
-    slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-    slabArrayBuffer = slab.buffer;
-    used = 0;
-  }
-  slab.set(source, used);
-  // Buffer.from(arrayBuffer, …) rather than slab.subarray: subarray reads `.buffer` each time,
-  // a call into C++.
-  const chunk = Buffer.from(slabArrayBuffer, used, bytes);
-  used += bytes;
-  return chunk;
+  const at = received.reserve(bytes);
+  received.slab.set(new Uint8Array(readArrayBuffer, 0, bytes), at);
+  received.commit(at + bytes);
+  return received.view(at, bytes);
 }

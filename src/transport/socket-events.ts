@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { readIntoSlab } from './read-slab.js';
+import { readIntoSlab, slabReader } from './read-slab.js';
 import { writeSocket } from './write-batch.js';
 
 /** What a link built on a `net.Socket` hears from it. */
@@ -22,6 +22,8 @@ type OwnedSocket = Socket & { [handlerKey]: SocketHandler };
 function onSocketData(this: OwnedSocket, chunk: Buffer): void {
   this[handlerKey].socketData(chunk);
 }
+/** onSocketData as Node's read callback where a socket reads into the shared read buffer. */
+const onSocketRead = slabReader(onSocketData);
 function onSocketEnd(this: OwnedSocket): void {
   this[handlerKey].socketEnd();
 }
@@ -39,7 +41,7 @@ function onSocketClose(this: OwnedSocket): void {
 export function attachSocket(socket: Socket, handler: SocketHandler): void {
   const owned = socket as OwnedSocket;
   owned[handlerKey] = handler;
-  if (!readIntoSlab(owned, onSocketData)) socket.on('data', onSocketData);
+  if (!readIntoSlab(owned, onSocketRead)) socket.on('data', onSocketData);
   socket.on('end', onSocketEnd);
   socket.on('drain', onSocketDrain);
   socket.on('error', onSocketError);
