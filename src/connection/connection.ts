@@ -90,6 +90,13 @@ interface Ending {
 export const DEFAULT_CLOSE_TIMEOUT = 10_000;
 
 /**
+ * Connection times are kept relative to this (the wall clock when the module loaded): V8 keeps an
+ * integer field in the object while it fits 31 bits (24 days of milliseconds), and boxes a
+ * larger number (such as `Date.now()`) in a heap number of its own.
+ */
+const TIME_BASE = Date.now();
+
+/**
  * One live peer over any link (TCP, TLS, Unix socket, WebSocket, UDP): a link, an inbound framer
  * and an outbound encoder composed, with the receive and send buffers, limits, counters, state and
  * events every transport shares. `send()` never throws; it answers `true` (accepted, nothing
@@ -120,10 +127,20 @@ export class Connection<In = unknown, Out = In, Context extends object = Default
   /** Bytes handed to the link for writing. */
   writtenBytes = 0;
   /** When something was last received from the peer (clock ms); the heartbeat sweep reads it. */
-  lastHeartbeat: number;
+  get lastHeartbeat(): number {
+    return TIME_BASE + this.heartbeatAt;
+  }
   /** When the connection was accepted or dialled (clock ms). */
-  readonly createdAt: number;
+  get createdAt(): number {
+    return TIME_BASE + this.createdAtNow;
+  }
 
+  /**
+   * {@link lastHeartbeat} and {@link createdAt} less {@link TIME_BASE}: small integers, held in
+   * the object itself, where a clock reading (about 1.7e12) would be a 16-byte heap number each.
+   */
+  private heartbeatAt: number;
+  private readonly createdAtNow: number;
   private readonly link: Link;
   private readonly template: ConnectionTemplate;
   private limitsNow: ResolvedLimits;
@@ -158,7 +175,7 @@ export class Connection<In = unknown, Out = In, Context extends object = Default
     this.owner = template.owner;
     this.limitsNow = template.limits;
     this.stateNow = state;
-    this.createdAt = this.lastHeartbeat = template.clock.now();
+    this.createdAtNow = this.heartbeatAt = template.clock.now() - TIME_BASE;
     link.attach(this);
   }
 
@@ -390,7 +407,7 @@ export class Connection<In = unknown, Out = In, Context extends object = Default
         units++;
       }
     }
-    if (units > 0) this.lastHeartbeat = this.template.clock.now();
+    if (units > 0) this.heartbeatAt = this.template.clock.now() - TIME_BASE;
     const buffered = this.receiveBufferBytes;
     const limit = this.limitsNow.maxReceiveBufferSize;
     if (buffered > limit && this.stateNow === 'open') {
@@ -526,7 +543,7 @@ export class Connection<In = unknown, Out = In, Context extends object = Default
   [establish](): void {
     if (this.stateNow !== 'connecting') return;
     this.stateNow = 'open';
-    this.lastHeartbeat = this.template.clock.now();
+    this.heartbeatAt = this.template.clock.now() - TIME_BASE;
     this.dispatch('establish', { connection: this });
     if (this.pending !== undefined) this[flushNow]();
     if (this.framer !== undefined) this.decodeAvailable();

@@ -111,12 +111,12 @@ export class LocalAdapter implements RegistryAdapter {
 
   holdingsOf(id: string): Holdings | undefined {
     const member = this.membership.member(id);
-    return member ? { flag: member.flag, groups: member.groups ? [...member.groups] : [] } : undefined;
+    return member ? { flag: member.flag, groups: this.membership.groupsOf(member) } : undefined;
   }
 
   async groupsOf(id: string): Promise<string[]> {
     const member = this.membership.member(id);
-    return member?.groups ? [...member.groups] : [];
+    return member ? this.membership.groupsOf(member) : [];
   }
 
   async groups(): Promise<string[]> {
@@ -142,21 +142,21 @@ export class LocalAdapter implements RegistryAdapter {
 
   /** Which of `groups` a local connection is not in yet. */
   groupsNotIn(id: string, groups: readonly string[]): string[] {
-    const held = this.membership.member(id)?.groups;
-    return held ? groups.filter((group) => !held.has(group)) : [...groups];
+    const member = this.membership.member(id);
+    return member ? groups.filter((group) => !this.membership.isIn(member, group)) : [...groups];
   }
 
   /** Which of `groups` a local connection is in. */
   groupsIn(id: string, groups: readonly string[]): string[] {
-    const held = this.membership.member(id)?.groups;
-    return held ? groups.filter((group) => held.has(group)) : [];
+    const member = this.membership.member(id);
+    return member ? groups.filter((group) => this.membership.isIn(member, group)) : [];
   }
 
   /** Every local connection with its flag and groups: what a cluster engine registers. */
   snapshot(): Array<{ id: string; flag: string | undefined; groups: string[] }> {
     const out: Array<{ id: string; flag: string | undefined; groups: string[] }> = [];
     for (const member of this.membership.all()) {
-      out.push({ id: member.connection.id, flag: member.flag, groups: member.groups ? [...member.groups] : [] });
+      out.push({ id: member.connection.id, flag: member.flag, groups: this.membership.groupsOf(member) });
     }
     return out;
   }

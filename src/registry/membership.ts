@@ -5,8 +5,12 @@ export interface Member {
   readonly connection: AnyConnection;
   /** The user id this connection is bound to, if any. */
   flag: string | undefined;
-  /** The groups this connection is in: the member-to-group direction of the index (made on first join). */
-  groups: Set<string> | undefined;
+  /**
+   * The groups this connection is in: the member-to-group direction of the index. One group is
+   * held as its name and a Set is made at the second: most connections are in one room, and a
+   * Set costs ~190 bytes per connection (read it through {@link Membership.groupsOf}).
+   */
+  groups: string | Set<string> | undefined;
   /**
    * The number of the last walk that reached this member. A push reaching a connection through two
    * groups (or a flag and a group) sees the mark and skips it: exactly once, with no Set per push.
@@ -52,14 +56,9 @@ export class Membership {
     this.members.delete(id);
     const flag = member.flag;
     if (flag !== undefined) removeFrom(this.flagIndex, flag, member);
-    const groups: string[] = [];
-    if (member.groups) {
-      for (const group of member.groups) {
-        removeFrom(this.groupIndex, group, member);
-        groups.push(group);
-      }
-      member.groups = undefined;
-    }
+    const groups = this.groupsOf(member);
+    for (const group of groups) removeFrom(this.groupIndex, group, member);
+    member.groups = undefined;
     member.flag = undefined;
     return { flag, groups };
   }
@@ -86,17 +85,37 @@ export class Membership {
   }
 
   join(member: Member, group: string): boolean {
-    const groups = (member.groups ??= new Set());
-    if (groups.has(group)) return false;
-    groups.add(group);
+    const held = member.groups;
+    if (held === undefined) member.groups = group;
+    else if (typeof held === 'string') {
+      if (held === group) return false;
+      member.groups = new Set([held, group]);
+    } else {
+      if (held.has(group)) return false;
+      held.add(group);
+    }
     addTo(this.groupIndex, group, member);
     return true;
   }
 
   leave(member: Member, group: string): boolean {
-    if (!member.groups?.delete(group)) return false;
+    const held = member.groups;
+    if (held === group) member.groups = undefined;
+    else if (typeof held !== 'object' || !held.delete(group)) return false;
     removeFrom(this.groupIndex, group, member);
     return true;
+  }
+
+  /** The groups a member is in, as a new array. */
+  groupsOf(member: Member): string[] {
+    const held = member.groups;
+    return held === undefined ? [] : typeof held === 'string' ? [held] : [...held];
+  }
+
+  /** Whether a member is in `group`. */
+  isIn(member: Member, group: string): boolean {
+    const held = member.groups;
+    return typeof held === 'string' ? held === group : held !== undefined && held.has(group);
   }
 
   all(): IterableIterator<Member> {

@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { readIntoSlab, slabReader } from './read-slab.js';
 import { writeSocket } from './write-batch.js';
 
@@ -27,6 +27,21 @@ const onSocketRead = slabReader(onSocketData);
 function onSocketEnd(this: OwnedSocket): void {
   this[handlerKey].socketEnd();
 }
+/**
+ * The `end` listener net.Socket adds to every socket (it stops writes after the peer's FIN unless
+ * half-open). A second listener would turn the socket's one function into an array (about 60
+ * bytes per connection), so where that is the only one, {@link onSocketEndAfterNode} replaces it.
+ */
+const nodeEndListener = ((): ((this: Socket) => void) | undefined => {
+  const probe = new Socket();
+  const listeners = probe.listeners('end');
+  probe.destroy();
+  return listeners.length === 1 ? (listeners[0] as (this: Socket) => void) : undefined;
+})();
+function onSocketEndAfterNode(this: OwnedSocket): void {
+  nodeEndListener!.call(this);
+  this[handlerKey].socketEnd();
+}
 function onSocketDrain(this: OwnedSocket): void {
   this[handlerKey].socketDrain();
 }
@@ -42,7 +57,12 @@ export function attachSocket(socket: Socket, handler: SocketHandler): void {
   const owned = socket as OwnedSocket;
   owned[handlerKey] = handler;
   if (!readIntoSlab(owned, onSocketRead)) socket.on('data', onSocketData);
-  socket.on('end', onSocketEnd);
+  if (nodeEndListener !== undefined && socket.listenerCount('end') === 1 && socket.listeners('end')[0] === nodeEndListener) {
+    socket.removeListener('end', nodeEndListener);
+    socket.on('end', onSocketEndAfterNode);
+  } else {
+    socket.on('end', onSocketEnd);
+  }
   socket.on('drain', onSocketDrain);
   socket.on('error', onSocketError);
   socket.on('close', onSocketClose);

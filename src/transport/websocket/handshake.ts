@@ -11,7 +11,8 @@ export interface UpgradeRequest {
   protocols: string[];
   /** Extension offers by name (parsed `Sec-WebSocket-Extensions`). */
   extensions: ExtensionOffers;
-  info: WebSocketRequestInfo;
+  /** The request as the connection keeps it ({@link keptRequest}). */
+  kept: string;
 }
 
 /** An HTTP answer that ends a handshake without an upgrade. */
@@ -82,30 +83,87 @@ export function checkUpgrade(request: IncomingMessage, options: UpgradeCheckOpti
     }
   }
 
-  return { key: key.trim(), protocols, extensions, info: new RequestInfo(request.url ?? '/', headers, origin) };
+  return { key: key.trim(), protocols, extensions, kept: keptRequest(request) };
 }
 
-/** The request kept with a connection; the query is parsed when first asked for. */
-class RequestInfo implements WebSocketRequestInfo {
-  readonly path: string;
+/**
+ * Request headers that only carry the handshake itself: what they said is the connection's
+ * (`websocket.protocol`, `websocket.compressed`) and they are not kept with it.
+ */
+const HANDSHAKE_ONLY = new Set(['upgrade', 'connection', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions']);
+
+/**
+ * The request as a connection keeps it: one string, the URL then the header lines but the
+ * handshake's own, NUL-separated (a name is a token and a value holds no CR, LF or NUL: Node's
+ * parser refuses them). Idle connections are what a server holds most of, and the header object
+ * Node builds (an object in dictionary mode and a string per name and value) costs about 300
+ * bytes each; the object is built from this string when first read ({@link RequestInfo}).
+ */
+export function keptRequest(request: IncomingMessage): string {
+  let kept = request.url ?? '/';
+  const raw = request.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if (!HANDSHAKE_ONLY.has(raw[i]!.toLowerCase())) kept += `\0${raw[i]!}\0${raw[i + 1]!}`;
+  }
+  return kept;
+}
+
+/** What `connection.websocket.request` reads, made from a {@link keptRequest} when first asked for. */
+export class RequestInfo implements WebSocketRequestInfo {
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
   private parsedQuery: URLSearchParams | undefined;
 
-  constructor(
-    readonly url: string,
-    readonly headers: IncomingHttpHeaders,
-    readonly origin: string | undefined,
-  ) {
-    const queryAt = url.indexOf('?');
-    this.path = queryAt === -1 ? url : url.slice(0, queryAt);
+  constructor(kept: string) {
+    const parts = kept.split('\0');
+    this.url = parts[0]!;
+    this.headers = headersFromRaw(parts.slice(1));
+  }
+
+  get path(): string {
+    const queryAt = this.url.indexOf('?');
+    return queryAt === -1 ? this.url : this.url.slice(0, queryAt);
+  }
+
+  get origin(): string | undefined {
+    return this.headers.origin;
   }
 
   get query(): URLSearchParams {
-    if (!this.parsedQuery) {
-      const queryAt = this.url.indexOf('?');
-      this.parsedQuery = new URLSearchParams(queryAt === -1 ? '' : this.url.slice(queryAt + 1));
-    }
-    return this.parsedQuery;
+    return (this.parsedQuery ??= queryOf(this.url));
   }
+}
+
+/** The query of a request target, parsed. */
+export function queryOf(url: string): URLSearchParams {
+  const queryAt = url.indexOf('?');
+  return new URLSearchParams(queryAt === -1 ? '' : url.slice(queryAt + 1));
+}
+
+/**
+ * Headers whose repeats Node drops, keeping the first (node:http's IncomingMessage; RFC 9110 gives
+ * them a single value). Node's own merge (`IncomingMessage.prototype._addHeaderLine`) is internal,
+ * so its rules are written out here; a test compares the two on a request with repeats.
+ */
+const SINGLE_VALUED = new Set([
+  'age', 'authorization', 'content-length', 'content-type', 'etag', 'expires', 'from', 'host', 'if-modified-since',
+  'if-unmodified-since', 'last-modified', 'location', 'max-forwards', 'proxy-authorization', 'referer', 'retry-after',
+  'server', 'user-agent',
+]);
+
+/** `rawHeaders` (name, value, name, value...) merged as node:http merges them into `request.headers`. */
+export function headersFromRaw(raw: readonly string[]): IncomingHttpHeaders {
+  const headers: Record<string, string | string[]> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    const value = raw[i + 1]!;
+    const held = headers[name];
+    if (held === undefined) headers[name] = name === 'set-cookie' ? [value] : value;
+    else if (name === 'set-cookie') (held as string[]).push(value);
+    else if (name === 'cookie') headers[name] = `${held as string}; ${value}`;
+    else if (!SINGLE_VALUED.has(name)) headers[name] = `${held as string}, ${value}`;
+  }
+  return headers as IncomingHttpHeaders;
 }
 
 export function isRefusal(value: UpgradeRequest | Refusal): value is Refusal {

@@ -22,6 +22,7 @@ import { randomMask } from './mask.js';
 import { serverEncoderFor, WebSocketEncoder } from './websocket-encoder.js';
 import type { PerMessageDeflateInstance } from './ws-library.js';
 import { SocketLinkBase } from '../socket-link-base.js';
+import { RequestInfo } from './handshake.js';
 
 /** What a server-side connection remembers of the request that opened it. */
 export interface WebSocketRequestInfo {
@@ -39,7 +40,10 @@ export interface WebSocketRequestInfo {
 export interface WebSocketInfo {
   /** Servers read masked frames and write plain ones; clients the other way round. */
   readonly role: 'server' | 'client';
-  /** Server side: the upgrade request (URL, headers, origin). */
+  /**
+   * Server side: the upgrade request (URL, headers, origin). Its headers leave out the
+   * handshake's own (Upgrade, Connection, Sec-WebSocket-Key, -Version and -Extensions).
+   */
   readonly request: WebSocketRequestInfo | undefined;
   /** The subprotocol agreed in the handshake ('' for none). */
   readonly protocol: string;
@@ -55,6 +59,14 @@ export interface WebSocketInfo {
 const REASON_CODES: Partial<Record<LinkCloseReason, number>> = { stop: CloseCode.GoingAway, restart: CloseCode.ServiceRestart, idle: CloseCode.Normal };
 const REASON_TEXTS: Partial<Record<LinkCloseReason, string>> = { stop: 'server stopping', restart: 'server restarting', idle: 'idle' };
 const EMPTY = Buffer.alloc(0);
+
+/** A closing connection's close codes and texts: the one it sends, and the peer's. */
+interface Closing {
+  goodbyeCode: number | undefined;
+  goodbyeText: string | undefined;
+  peerCode: number | undefined;
+  peerText: string | undefined;
+}
 
 // The bits of WebSocketLink.flags.
 const SECURE = 1;
@@ -96,7 +108,8 @@ function failureCode(error: SwitchboardError): number {
  * connection ended without a close frame.
  */
 export class WebSocketLink extends SocketLinkBase implements Link, SocketHandler, FrameHandler, InboundFramer, WebSocketInfo {
-  readonly request: WebSocketRequestInfo | undefined;
+  /** The request as kept (handshake.ts, keptRequest), then what it was read as. */
+  private requestNow: string | WebSocketRequestInfo | undefined;
   private sink: (LinkSink & FramerSink) | undefined;
   /** Made with the connection's framer (by its first bytes): an idle connection holds no parser state. */
   private receiver: FrameReceiver | undefined;
@@ -104,10 +117,8 @@ export class WebSocketLink extends SocketLinkBase implements Link, SocketHandler
   private deflate: PerMessageDeflateInstance | undefined;
   /** The booleans below, and the role and transport, as bits of one field: idle connections are what a server holds most of. */
   private flags = 0;
-  private goodbyeCode: number | undefined;
-  private goodbyeText: string | undefined;
-  private peerCloseCode: number | undefined;
-  private peerCloseText: string | undefined;
+  /** The close codes and texts, both ways: made when a close starts (an open connection holds none). */
+  private closing: Closing | undefined;
   /** Bytes that came with the handshake, after its head: received once attached. */
   private head: Buffer | undefined;
 
@@ -116,15 +127,20 @@ export class WebSocketLink extends SocketLinkBase implements Link, SocketHandler
     transport: 'ws' | 'wss',
     role: 'server' | 'client',
     private readonly messageCodec: MessageCodec,
-    options: { request?: WebSocketRequestInfo; protocol?: string; head?: Buffer } = {},
+    options: { request?: string; protocol?: string; head?: Buffer } = {},
   ) {
     super(socket);
-    this.request = options.request;
+    this.requestNow = options.request;
     if (options.head !== undefined && options.head.length > 0) this.head = options.head;
     this.subprotocol = options.protocol ?? '';
     if (transport === 'wss') this.flags |= SECURE;
     if (role === 'client') this.flags |= CLIENT | UPGRADED | RESPONDED;
-    if (this.upgraded) this.peerCloseCode = CloseCode.Abnormal;
+  }
+
+  get request(): WebSocketRequestInfo | undefined {
+    const now = this.requestNow;
+    if (typeof now !== 'string') return now;
+    return (this.requestNow = new RequestInfo(now));
   }
 
   get transport(): 'ws' | 'wss' {
@@ -212,13 +228,14 @@ export class WebSocketLink extends SocketLinkBase implements Link, SocketHandler
   end(reason: LinkCloseReason, error?: SwitchboardError): number {
     if (this.ending) return 0;
     this.set(ENDING, true);
-    if (this.goodbyeCode === undefined) {
-      this.goodbyeCode = error !== undefined ? failureCode(error) : (REASON_CODES[reason] ?? CloseCode.Normal);
-      this.goodbyeText = error !== undefined ? '' : (REASON_TEXTS[reason] ?? '');
+    const closing = this.closingState();
+    if (closing.goodbyeCode === undefined) {
+      closing.goodbyeCode = error !== undefined ? failureCode(error) : (REASON_CODES[reason] ?? CloseCode.Normal);
+      closing.goodbyeText = error !== undefined ? '' : (REASON_TEXTS[reason] ?? '');
     }
     if (error !== undefined) {
       this.set(FAILING, true);
-      if (!this.closeReceived && this.upgraded) this.peerCloseCode = this.goodbyeCode;
+      if (!this.closeReceived && this.upgraded) closing.peerCode = closing.goodbyeCode;
     }
     const written = this.writeGoodbye();
     // After our close frame, wait for the peer's (the connection's close timer bounds the wait);
@@ -238,7 +255,8 @@ export class WebSocketLink extends SocketLinkBase implements Link, SocketHandler
     }
     if (this.closeSent || this.peerGone) return 0;
     this.set(CLOSE_SENT, true);
-    const frame = writeCloseFrame(this.goodbyeCode, this.goodbyeText ?? '', this.role === 'client' ? randomMask() : undefined);
+    const closing = this.closingState();
+    const frame = writeCloseFrame(closing.goodbyeCode, closing.goodbyeText ?? '', this.role === 'client' ? randomMask() : undefined);
     this.socket.write(frame);
     return frame.length;
   }
@@ -253,12 +271,17 @@ export class WebSocketLink extends SocketLinkBase implements Link, SocketHandler
     this.sink![linkSend](this.role === 'server' ? SERVER_PING_FRAME : writeFrame(Opcode.Ping, EMPTY, randomMask()));
   }
 
+  /** The peer's close code; 1006 (abnormal) once upgraded until a close frame says otherwise. */
   closeCode(): number | undefined {
-    return this.peerCloseCode;
+    return this.closing?.peerCode ?? (this.upgraded ? CloseCode.Abnormal : undefined);
   }
 
   closeText(): string | undefined {
-    return this.peerCloseText;
+    return this.closing?.peerText;
+  }
+
+  private closingState(): Closing {
+    return (this.closing ??= { goodbyeCode: undefined, goodbyeText: undefined, peerCode: undefined, peerText: undefined });
   }
 
   // ---- WebSocketInfo -------------------------------------------------------------------------
@@ -277,8 +300,9 @@ export class WebSocketLink extends SocketLinkBase implements Link, SocketHandler
     }
     if (Buffer.byteLength(reason) > 123) throw new InvalidOptionError('reason', reason, 'at most 123 bytes of UTF-8');
     if (this.ending) return;
-    this.goodbyeCode = code;
-    this.goodbyeText = reason;
+    const closing = this.closingState();
+    closing.goodbyeCode = code;
+    closing.goodbyeText = reason;
     this.sink![linkClose]('local');
   }
 
@@ -289,7 +313,6 @@ export class WebSocketLink extends SocketLinkBase implements Link, SocketHandler
     if (this.responded || this.ending || this.socket.destroyed) return false;
     this.set(RESPONDED | UPGRADED, true);
     this.subprotocol = protocol;
-    this.peerCloseCode = CloseCode.Abnormal;
     if (deflate) {
       this.deflate = deflate;
       if (this.receiver) this.receiver.deflate = deflate;
@@ -394,15 +417,16 @@ export class WebSocketLink extends SocketLinkBase implements Link, SocketHandler
   /** @internal */
   [onClose](code: number | undefined, reason: string): void {
     this.set(CLOSE_RECEIVED, true);
-    this.peerCloseCode = code ?? CloseCode.NoStatus;
-    this.peerCloseText = reason;
+    const closing = this.closingState();
+    closing.peerCode = code ?? CloseCode.NoStatus;
+    closing.peerText = reason;
     if (this.closeSent || this.ending) {
       // Our close frame was answered: the server closes the TCP connection first (RFC 6455 §7.1.1).
       this.socket.end();
       return;
     }
-    this.goodbyeCode = code ?? CloseCode.Normal;
-    this.goodbyeText = '';
+    closing.goodbyeCode = code ?? CloseCode.Normal;
+    closing.goodbyeText = '';
     this.sink![linkClose]('peer');
   }
 

@@ -13,7 +13,7 @@ import { listenOn } from '../listen-error.js';
 import { ownPortOptions } from '../reuse-port.js';
 import type { Listener, ListenerHooks } from '../listener.js';
 import { acceptTls, secureContextFor } from '../tls-material.js';
-import { checkUpgrade, httpRefusal, isRefusal, switchingProtocols, type UpgradeRequest } from './handshake.js';
+import { checkUpgrade, httpRefusal, isRefusal, queryOf, switchingProtocols, type UpgradeRequest } from './handshake.js';
 import { endWith, ignore, UpgradeDispatcher, type UpgradeRoute } from './upgrade-dispatcher.js';
 import { WebSocketLink, websocketFraming } from './websocket-link.js';
 import { WEBSOCKET_DEFAULTS, type HandshakeDecision, type PerMessageDeflateSettings, type WebSocketEndpoint, type WebSocketPortEndpoint } from './websocket-endpoint.js';
@@ -235,7 +235,7 @@ export class WebSocketListener implements Listener, UpgradeRoute {
       return;
     }
     const pending = this.pending.get(socket) ?? this.track(socket);
-    const link = new WebSocketLink(raw, socket instanceof TLSSocket ? 'wss' : 'ws', 'server', this.messageCodec, { request: checked.info, head });
+    const link = new WebSocketLink(raw, socket instanceof TLSSocket ? 'wss' : 'ws', 'server', this.messageCodec, { request: checked.kept, head });
     pending.link = link;
     const connection = hooks.accepted(link);
     // The link has its own error listener now; the dispatcher's stand-in would only cost memory.
@@ -248,13 +248,15 @@ export class WebSocketListener implements Listener, UpgradeRoute {
     }
     let decision: ReturnType<typeof hook>;
     try {
-      const info = checked.info;
+      const url = request.url ?? '/';
+      const queryAt = url.indexOf('?');
       decision = hook({
-        url: info.url,
-        path: info.path,
-        query: info.query,
-        headers: info.headers,
-        origin: info.origin,
+        url,
+        path: queryAt === -1 ? url : url.slice(0, queryAt),
+        query: queryOf(url),
+        // Node's object, made by checkUpgrade already: reading the kept request's would make a second.
+        headers: request.headers,
+        origin: request.headers.origin,
         remoteAddress: raw.remoteAddress,
         remotePort: raw.remotePort,
         protocols: checked.protocols,
