@@ -53,17 +53,23 @@ export interface Comparison {
   readonly rate?: number;
   /** Switchboard ÷ peer: p99 latency. Lower is better. */
   readonly p99?: number;
-  /** Switchboard ÷ peer: server memory per idle connection. Lower is better. */
+  /** Switchboard ÷ peer: server memory per idle connection, settled. Lower is better. */
   readonly rssPerConn?: number;
+  /** The same just after connecting (the connect burst's garbage counted). */
+  readonly rssPerConnBurst?: number;
   /** Switchboard ÷ peer: connections established per second. Higher is better. */
   readonly connectRate?: number;
   /** How many times better Switchboard does on the workload's headline figure (>1: better). */
   readonly advantage?: number;
 }
 
-/** Server memory growth per connection, in KiB, between before connecting and after settling. */
-export function rssPerConnKiB(r: LoadgenResult): number | undefined {
-  const { rss_before_kb: before, rss_after_kb: after } = r.server;
+/**
+ * Server memory growth per connection, in KiB, from before connecting: `settled` (the default)
+ * read after the connections were idle for the timing's idleHold, `burst` just after connecting.
+ */
+export function rssPerConnKiB(r: LoadgenResult, when: 'settled' | 'burst' = 'settled'): number | undefined {
+  const { rss_before_kb: before, rss_after_kb: burst, rss_end_kb: settled } = r.server;
+  const after = when === 'burst' ? burst : settled;
   if (before < 0 || after < 0 || r.connected === 0) return undefined;
   return (after - before) / r.connected;
 }
@@ -88,7 +94,8 @@ export function compare(results: readonly RunResult[]): Comparison[] {
         const rss = ratio(rssPerConnKiB(a), rssPerConnKiB(b));
         out.push({
           workload: sb.workload, transport: sb.transport, switchboard: sb, peer,
-          rssPerConn: rss, connectRate: ratio(a.connect_rate, b.connect_rate), advantage: rss === undefined ? undefined : 1 / rss,
+          rssPerConn: rss, rssPerConnBurst: ratio(rssPerConnKiB(a, 'burst'), rssPerConnKiB(b, 'burst')),
+          connectRate: ratio(a.connect_rate, b.connect_rate), advantage: rss === undefined ? undefined : 1 / rss,
         });
       } else {
         const rate = ratio(a.rate, b.rate);

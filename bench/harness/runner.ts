@@ -33,7 +33,7 @@ function loadgenArgs(c: Case, server: ServerProcess, o: RunnerOptions): string[]
     '--proto', c.server.proto(c.transport), '--transport', stream,
     '--workload', w.kind, '--conns', String(w.conns), '--size', String(w.size),
     '--inflight', String(Math.max(1, w.inflight)), '--senders', String(Math.max(1, w.senders)),
-    '--procs', String(o.procs), '--warmup', String(o.timing.warmup), '--duration', String(o.timing.duration),
+    '--procs', String(o.procs), '--warmup', String(o.timing.warmup), '--duration', String(w.kind === 'idle' ? o.timing.idleHold : o.timing.duration),
     '--connect-timeout', String(o.timing.connectTimeout), '--stall', o.quick ? '0.5' : '2',
     '--server-pid', String(server.pid),
   ];
@@ -44,7 +44,7 @@ function loadgenArgs(c: Case, server: ServerProcess, o: RunnerOptions): string[]
 
 export function summary(x: LoadgenResult, w: Workload): string {
   if (w.kind === 'idle') {
-    return `${integer(x.connected)} conns, ${integer(x.connect_rate)}/s, ${(rssPerConnKiB(x) ?? 0).toFixed(1)} KiB/conn`;
+    return `${integer(x.connected)} conns, ${integer(x.connect_rate)}/s, ${(rssPerConnKiB(x, 'burst') ?? 0).toFixed(1)} KiB/conn after connecting, ${(rssPerConnKiB(x) ?? 0).toFixed(1)} settled`;
   }
   return `${integer(x.rate)}/s p50 ${micros(x.latency_us.p50)} p99 ${micros(x.latency_us.p99)} ` +
     `(server ${percent(x.server.cpu_pct)}, generator ${percent(x.generator.cpu_pct)})`;
@@ -103,7 +103,7 @@ export class Runner {
 
   private async drive(c: Case, server: ServerProcess): Promise<Attempt> {
     const t = this.o.timing;
-    const budgetMs = (t.connectTimeout + t.warmup + t.duration + 15) * 1000;
+    const budgetMs = (t.connectTimeout + t.warmup + (c.workload.kind === 'idle' ? t.idleHold : t.duration) + 15) * 1000;
     try {
       const result = await runLoadgen(loadgenArgs(c, server, this.o), budgetMs);
       if (!server.alive) return { case: c, error: `server died during the run (${server.errors})` };

@@ -8,7 +8,8 @@
  *
  * Workloads: echo (closed loop, --inflight messages per connection), bcast (--senders
  * connections each keep one broadcast in flight until every connection has received it),
- * idle (connect only; --warmup is the settle time before memory is read).
+ * idle (connect only; memory is read --warmup after connecting, and again --duration later, the
+ * connections still open: the second reading is the settled one).
  */
 #include <signal.h>
 #include <stdatomic.h>
@@ -120,7 +121,8 @@ int main(int argc, char **argv) {
   }
 
   int64_t start = mono_ns();
-  double run = o.workload == WL_IDLE ? 0 : o.duration;
+  // Idle: memory is read after --warmup (the connect burst's) and again after --duration more (settled).
+  double run = o.duration;
   sh->t_measure = start + (int64_t)(o.warmup * 1e9);
   sh->t_end = sh->t_measure + (int64_t)(run * 1e9);
   atomic_store(&sh->t_start, start);
