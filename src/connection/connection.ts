@@ -355,8 +355,12 @@ export class Connection<In = unknown, Out = In, Context extends object = Default
     const bytes = this.pendingBytes;
     const backlog = this.link.writableLength > 0;
     if (backlog) ownCopies(pending);
-    // A link not ready to write (a WebSocket before its 101) keeps them for establish().
-    if (!this.link.writev(pending, bytes)) return;
+    // A link not ready to write (a WebSocket before its 101) keeps them for establish(), as
+    // copies: the output slab is reused after this turn.
+    if (!this.link.writev(pending, bytes)) {
+      ownCopies(pending);
+      return;
+    }
     // Bytes left with the socket may be views of the output slab: not reused then, unless the
     // link consumed them within the write (TLS after its handshake).
     if (!backlog && this.link.writableLength > 0 && this.link.consumesWrites !== true) slabHeld();

@@ -2,8 +2,7 @@
  * Append-only memory for many small pieces: each is written at the free end of the current slab
  * and handed out as a view; bytes handed out are never written again. A full slab is left to the
  * views that hold it (the garbage collector frees it after the last) and a new one is started, as
- * Node's own Buffer pool does. Used for received bytes (read-slab.ts) and for WebSocket frames
- * (websocket/frame-slab.ts).
+ * Node's own Buffer pool does. Used for received bytes (read-slab.ts).
  *
  * Views are made from the slab's ArrayBuffer, kept aside, not with `slab.subarray`: subarray reads
  * `slab.buffer` each time, a call into C++ (`perf`: 3.5% of a 1 KiB WebSocket echo, 1.4% once

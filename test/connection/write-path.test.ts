@@ -9,7 +9,7 @@ import { LengthFieldCodec, Server, type Connection } from '../../src/index.js';
 import { linkOf } from '../../src/connection/internal.js';
 import { VIEW_MIN_BYTES } from '../../src/transport/socket-events.js';
 import { SLAB_BYTES } from '../../src/transport/output-slab.js';
-import { writeFrame, writeFrameParts } from '../../src/transport/websocket/frame-writer.js';
+import { writeFrame, writeFrameInto, writeFrameParts } from '../../src/transport/websocket/frame-writer.js';
 import { stopAfter } from '../helpers/cleanup.js';
 import { RawPeer } from '../helpers/raw-peer.js';
 import { makeTlsMaterial } from '../helpers/tls-material.js';
@@ -291,6 +291,59 @@ describe('the write path', () => {
       const got = Buffer.concat(peer.received);
       assert.equal(got.length, want.length);
       assert.ok(got.equals(want), `peer ${peers.indexOf(peer)} got its frames whole, in order, unaltered`);
+    }
+  });
+
+  it('WebSocket writeFrameInto writes the bytes of writeFrame where it fits, and only its size where it does not', () => {
+    for (const payload of [body(0, 1), body(125, 2), body(126, 3), body(1000, 4), '', 'héllo', '€'.repeat(50)]) {
+      const opcode = typeof payload === 'string' ? 0x1 : 0x2;
+      const frame = writeFrame(opcode, payload);
+      const target = Buffer.alloc(frame.length + 10, 0xee);
+      assert.equal(writeFrameInto(opcode, payload, target, 3, 3 + frame.length - 1), frame.length);
+      assert.ok(target.every((byte) => byte === 0xee), 'nothing written when the frame does not fit');
+      assert.equal(writeFrameInto(opcode, payload, target, 3, target.length), frame.length);
+      assert.deepEqual(target.subarray(3, 3 + frame.length), frame);
+    }
+  });
+
+  it('WebSocket: small frames of several connections in the output slab, one peer not reading, many turns: every message arrives whole, in order, unaltered', { timeout: 60_000 }, async (t) => {
+    const f = await wsServer({}, { echo: false, limits: { maxSendBufferSize: 256 * 1024 * 1024 } });
+    t.after(() => f.stop());
+    const clients = [0, 1, 2, 3].map(() => new WebSocket(`ws://127.0.0.1:${f.port}/`));
+    const got = new Map(clients.map((client) => [client, [] as Array<Buffer | string>]));
+    for (const client of clients) {
+      t.after(() => client.terminate());
+      client.on('message', (data: Buffer, isBinary: boolean) => got.get(client)!.push(isBinary ? data : data.toString()));
+    }
+    await Promise.all(clients.map((client) => new Promise((resolve, reject) => client.once('open', resolve).once('error', reject))));
+    await until(() => f.server.connectionCount === 4 && [...f.server.connections()].every((c) => c.state === 'open'), 5000, 'the connections');
+    const connections = [...f.server.connections()];
+    const slow = clients[0]!;
+    slow.pause();
+    const clientOf = (connection: Connection) => clients.find((client) => (client as unknown as { _socket: { localPort: number } })._socket.localPort === connection.remotePort)!;
+    const sent = new Map<WebSocket, Array<Buffer | string>>(clients.map((client) => [client, []]));
+    let seed = 0;
+    for (let turn = 0; turn < 30; turn++) {
+      for (const connection of connections) {
+        for (let i = 0; i < 40; i++) {
+          const size = [3, 40, 7000, 12_000, VIEW_MIN_BYTES - 3, 20_000][seed % 6]!;
+          const message = seed % 3 === 0 ? body(size, seed) : String.fromCharCode(97 + (seed % 26)).repeat(size - 1) + 'é';
+          seed++;
+          assert.notEqual(connection.send(message), false);
+          sent.get(clientOf(connection))!.push(message);
+        }
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const slowConnection = connections.find((connection) => clientOf(connection) === slow)!;
+    assert.ok(slowConnection.sendQueueBytes > 0, 'the slow peer fell behind (its writes were partial)');
+    slow.resume();
+    for (const client of clients) {
+      const want = sent.get(client)!;
+      await until(() => got.get(client)!.length >= want.length, 30_000, 'every message');
+      assert.equal(got.get(client)!.length, want.length);
+      got.get(client)!.forEach((message, i) => assert.deepEqual(message, want[i], `client ${clients.indexOf(client)}, message ${i}`));
     }
   });
 

@@ -249,6 +249,31 @@ describe('WebSocket handshake', () => {
     }
   });
 
+  it('what is queued before the 101 is kept as its own bytes while other connections write meanwhile', async () => {
+    // Frames are written into the turn's shared output slab, which is reused after each flush: a
+    // queue kept across turns (a handshake hook still deciding) must not keep views of it.
+    let hooks = 0;
+    const f = await wsServer({ handshake: () => (hooks++ === 0 ? undefined : new Promise((resolve) => setTimeout(() => resolve(undefined), 50))) });
+    try {
+      f.server.on('accept', ({ connection }) => connection.send(`welcome ${'w'.repeat(100)}`));
+      const busy = await RawWebSocket.open(f.port, upgradeRequest('/'));
+      assert.equal((await busy.nextFrame()).payload.toString(), `welcome ${'w'.repeat(100)}`);
+      const waiting = RawWebSocket.open(f.port, upgradeRequest('/'));
+      // While the second handshake waits, the first connection's echoes go through the slab, turn after turn.
+      for (let i = 0; i < 10; i++) {
+        busy.send(0x1, `echo ${i} ${'e'.repeat(200)}`);
+        assert.equal((await busy.nextFrame()).payload.toString(), `echo ${i} ${'e'.repeat(200)}`);
+      }
+      const peer = await waiting;
+      assert.equal(peer.status, 101);
+      assert.equal((await peer.nextFrame()).payload.toString(), `welcome ${'w'.repeat(100)}`);
+      peer.destroy();
+      busy.destroy();
+    } finally {
+      await f.stop();
+    }
+  });
+
   it('closes a slowloris at the handshake timeout (injected clock) while serving others', async () => {
     const clock = new ManualClock();
     const f = await wsServer({ handshakeTimeout: 5000 }, { clock });

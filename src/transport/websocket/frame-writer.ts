@@ -1,7 +1,6 @@
 import { VIEW_MIN_BYTES } from '../socket-events.js';
 import { applyMask } from './mask.js';
 import { CloseCode, Opcode } from './constants.js';
-import { commitFrame, currentSlab, SLAB_FRAME_MAX, slabFor } from './frame-slab.js';
 import { bytesOfReceivedText } from './received-text.js';
 
 /**
@@ -55,38 +54,49 @@ export function writeFrame(opcode: number, payload: string | Uint8Array, mask?: 
 }
 
 /**
- * An unmasked frame pushed onto `out`. A message of bytes is left as it is (a view beside its
+ * An unmasked frame written at `at` in `target` when it fits before `end` (output-slab.ts packs a
+ * connection's turn of small frames so, back to back, one copy each). Returns the frame's size,
+ * written or not. The text being delivered is not encoded again: its received bytes are copied.
+ */
+export function writeFrameInto(opcode: number, payload: string | Uint8Array, target: Buffer, at: number, end: number): number {
+  let text: string | undefined;
+  let bytes: Uint8Array | undefined;
+  let length: number;
+  if (typeof payload === 'string') {
+    bytes = bytesOfReceivedText(payload);
+    if (bytes === undefined) {
+      text = payload;
+      length = Buffer.byteLength(text);
+    } else {
+      length = bytes.length;
+    }
+  } else {
+    bytes = payload;
+    length = payload.length;
+  }
+  const size = headerBytesOf(length, false) + length;
+  if (size > end - at) return size;
+  const headerBytes = writeHeaderAt(target, at, opcode, length, undefined);
+  if (text !== undefined) target.write(text, at + headerBytes, length, 'utf8');
+  else target.set(bytes!, at + headerBytes);
+  return size;
+}
+
+/**
+ * An unmasked frame pushed onto `out`, for a frame too large for the turn's output slab
+ * ({@link writeFrameInto} takes the others). A message of bytes is left as it is (a view beside its
  * header, as `ws` does: `send` documents that bytes are not copied), so that an echoed or relayed
- * body is not copied. Text is written into the shared slab when small, right behind the
- * connection's previous frame of the turn when there is one (see frame-slab.ts), so that a turn's
- * small frames leave as one piece without a join; a large string is encoded into one Buffer with
- * its header. The text being delivered is not encoded again: its received bytes are the payload
- * (a view beside the header when large). Returns the bytes pushed.
+ * body is not copied; the text being delivered is not encoded again either (its received bytes
+ * beside the header). Other text is encoded into one Buffer with its header. Returns the bytes pushed.
  */
 export function writeFrameParts(opcode: number, payload: string | Uint8Array, out: Buffer[]): number {
   if (typeof payload !== 'string') return writeHeaderBeside(opcode, payload, out);
   const received = bytesOfReceivedText(payload);
-  const text = received === undefined ? payload : undefined;
-  const bytes = received ?? EMPTY;
-  // A string's UTF-8 length is at least its length in UTF-16 units: measured only when it may fit.
-  const length = text === undefined ? bytes.length : text.length <= SLAB_FRAME_MAX ? Buffer.byteLength(text) : -1;
-  if (length >= 0 && length + 4 <= SLAB_FRAME_MAX) {
-    const frameBytes = headerBytesOf(length, false) + length;
-    const at = slabFor(frameBytes);
-    const slab = currentSlab();
-    const headerBytes = writeHeaderAt(slab, at, opcode, length, undefined);
-    if (text !== undefined) slab.write(text, at + headerBytes, length, 'utf8');
-    else slab.set(bytes, at + headerBytes);
-    commitFrame(at, frameBytes, out);
-    return frameBytes;
-  }
-  if (text !== undefined || bytes.length < VIEW_MIN_BYTES) {
-    // Below VIEW_MIN_BYTES the flush would join header and view anyway: one Buffer now is cheaper.
-    const frame = writeFrame(opcode, text ?? bytes);
-    out.push(frame);
-    return frame.length;
-  }
-  return writeHeaderBeside(opcode, bytes, out);
+  // Below VIEW_MIN_BYTES the flush would join header and view anyway: one Buffer now is cheaper.
+  if (received !== undefined && received.length >= VIEW_MIN_BYTES) return writeHeaderBeside(opcode, received, out);
+  const frame = writeFrame(opcode, payload);
+  out.push(frame);
+  return frame.length;
 }
 
 /** The frame of `payload` as two pieces: its header, then the payload itself. */

@@ -1,7 +1,7 @@
 import type { MessageCodec } from '../../codec/message-codec.js';
 import type { WireEncoder } from '../../codec/wire-encoder.js';
 import { Opcode } from './constants.js';
-import { writeFrame, writeFrameParts } from './frame-writer.js';
+import { writeFrame, writeFrameInto, writeFrameParts } from './frame-writer.js';
 import { randomMask } from './mask.js';
 
 /**
@@ -14,10 +14,23 @@ import { randomMask } from './mask.js';
  * frames cannot be shared and each client connection has its own.
  */
 export class WebSocketEncoder implements WireEncoder {
+  /**
+   * A server's frames are written into the turn's output (output-slab.ts) like a byte stream's; a
+   * client masks each frame with its own key and keeps to encodeParts.
+   */
+  readonly encodeInto: ((message: unknown, target: Buffer, at: number, end: number) => number) | undefined;
+
   constructor(
     readonly codec: MessageCodec,
     readonly masked: boolean,
-  ) {}
+  ) {
+    this.encodeInto = masked ? undefined : this.encodeUnmaskedInto;
+  }
+
+  private encodeUnmaskedInto(message: unknown, target: Buffer, at: number, end: number): number {
+    const payload = this.codec.encode(message);
+    return writeFrameInto(typeof payload === 'string' ? Opcode.Text : Opcode.Binary, payload, target, at, end);
+  }
 
   encode(message: unknown): Buffer {
     return this.frameOf(this.codec.encode(message));
