@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
  * The optional native accelerator (`native/`, built at install where a C compiler exists): a few
  * C functions for what Node's JavaScript does slowest on the hot path. Never required: without
  * it, or with `SWITCHBOARD_NATIVE=0` in the environment, every caller takes its JavaScript path.
- * Each function is picked by its user (native-writer.ts, websocket/mask.ts), so that an addon built
+ * Each function is picked by its user (native-writer.ts, native-reader.ts, websocket/mask.ts), so that an addon built
  * by an older version, lacking one, turns off only that piece.
  */
 export interface NativeAddon {
@@ -12,6 +12,15 @@ export interface NativeAddon {
   sendEach?: (fds: Int32Array, buffers: readonly Buffer[], count: number, result: Int32Array) => void;
   /** XORs `data` in place with the masking key given as a big-endian 32-bit number. */
   unmask?: (data: Buffer, key: number) => void;
+  /**
+   * Linux: opens the native reader (native-reader.ts): `onBatch(count)` gets `count` entries of
+   * (id, offset in the slab, length or -1) in `entries`; `state` is [bytes of the slab used, its length].
+   */
+  readerOpen?: (onBatch: (count: number) => void, entries: Int32Array, state: Int32Array) => boolean;
+  /** The slab reads land in from now (state[0] = 0, state[1] = its length). */
+  readerSlab?: (slab: Buffer) => void;
+  /** Starts (`on`) or stops reading socket `fd`, known as `id`; false if the kernel refused. */
+  readerWatch?: (id: number, fd: number, on: boolean) => boolean;
 }
 
 /** `SWITCHBOARD_NATIVE=0` turns the accelerator off (the pure-JavaScript path, as CI tests it). */

@@ -1,4 +1,5 @@
 import { Socket } from 'node:net';
+import { forgetNativeReads, pauseNativeReads, readNatively, restartNodeReads, resumeNativeReads, type SocketReads } from './native-reader.js';
 import { readIntoSlab, slabReader } from './read-slab.js';
 import { writeSocket } from './write-batch.js';
 
@@ -49,14 +50,39 @@ function onSocketError(this: OwnedSocket, error: NodeJS.ErrnoException): void {
   this[handlerKey].socketError(error);
 }
 function onSocketClose(this: OwnedSocket): void {
+  forgetNativeReads(this);
   this[handlerKey].socketClosed();
+}
+
+/** Where the native reader (native-reader.ts) delivers, and how a socket it gives up is read after. */
+const nativeTarget: SocketReads = {
+  onChunk: onSocketData as (this: Socket, chunk: Buffer) => void,
+  giveBack(socket: Socket): void {
+    readWithNode(socket as OwnedSocket);
+    restartNodeReads(socket);
+  },
+};
+
+/** Node's own reading: into the shared read buffer where possible, else `data` events. */
+function readWithNode(socket: OwnedSocket): void {
+  if (!readIntoSlab(socket, onSocketRead)) socket.on('data', onSocketData);
+}
+
+/** Stops reading a socket (receive backpressure), whoever reads it. */
+export function pauseReading(socket: Socket): void {
+  if (!pauseNativeReads(socket)) socket.pause();
+}
+
+/** Reads a paused socket again. */
+export function resumeReading(socket: Socket): void {
+  if (!resumeNativeReads(socket)) socket.resume();
 }
 
 /** Routes a socket's events to its link. */
 export function attachSocket(socket: Socket, handler: SocketHandler): void {
   const owned = socket as OwnedSocket;
   owned[handlerKey] = handler;
-  if (!readIntoSlab(owned, onSocketRead)) socket.on('data', onSocketData);
+  if (!readNatively(socket, nativeTarget)) readWithNode(owned);
   if (nodeEndListener !== undefined && socket.listenerCount('end') === 1 && socket.listeners('end')[0] === nodeEndListener) {
     socket.removeListener('end', nodeEndListener);
     socket.on('end', onSocketEndAfterNode);

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { ConnectionFailedError, TlsHandshakeError, type SwitchboardError } from '../errors.js';
 import { linkAbort, linkClosed, linkData, linkDrain, linkEnd, linkError, linkReady, type Link, type LinkSink } from './link.js';
-import { attachSocket, writeFrames, type SocketHandler } from './socket-events.js';
+import { attachSocket, pauseReading, resumeReading, writeFrames, type SocketHandler } from './socket-events.js';
 import { SocketLinkBase } from './socket-link-base.js';
 import { joinQueued } from './write-batch.js';
 
@@ -66,10 +66,10 @@ export class StreamLink extends SocketLinkBase implements Link, SocketHandler {
   }
 
   pause(): void {
-    this.socket.pause();
+    pauseReading(this.socket);
   }
   resume(): void {
-    this.socket.resume();
+    resumeReading(this.socket);
   }
   end(): number {
     this.socket.end();

@@ -96,6 +96,7 @@ describe('the native accelerator', () => {
       'websocket/connection.test.js',
       'websocket/frame-receiver.test.js',
       'registry/broadcast.test.js',
+      'native/native-reader.test.js',
     ];
     // A run of its own, not a child of this one: node:test marks its children with NODE_TEST_CONTEXT.
     const { NODE_TEST_CONTEXT: _ignored, ...env } = process.env;

@@ -12,7 +12,7 @@ import {
   asError,
 } from '../../errors.js';
 import { linkAbort, linkClose, linkClosed, linkData, linkDrain, linkEnd, linkError, linkCanQueue, linkReady, linkSend, type Link, type LinkCloseReason, type LinkSink } from '../link.js';
-import { attachSocket, writeFrames, type SocketHandler } from '../socket-events.js';
+import { attachSocket, pauseReading, resumeReading, writeFrames, type SocketHandler } from '../socket-events.js';
 import type { Framing } from '../framing.js';
 import { joinQueued } from '../write-batch.js';
 import { CloseCode, Opcode } from './constants.js';
@@ -217,12 +217,12 @@ export class WebSocketLink extends SocketLinkBase implements Link, SocketHandler
 
   pause(): void {
     this.set(PAUSED, true);
-    this.socket.pause();
+    pauseReading(this.socket);
   }
 
   resume(): void {
     this.set(PAUSED, false);
-    this.socket.resume();
+    resumeReading(this.socket);
   }
 
   end(reason: LinkCloseReason, error?: SwitchboardError): number {

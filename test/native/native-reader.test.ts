@@ -1,0 +1,143 @@
+// The accelerator's reads (src/transport/native-reader.ts): plain sockets read natively, one
+// call into JavaScript per batch; anything but data (the peer's FIN, a reset) handed back to
+// Node's own reading. native-writer.test.ts runs this file again with the accelerator off.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import { Server, type Connection } from '../../src/index.js';
+import { linkOf } from '../../src/connection/internal.js';
+import { isReadNatively, nativeReads } from '../../src/transport/native-reader.js';
+import { makeTlsMaterial } from '../helpers/tls-material.js';
+import { stopAfter } from '../helpers/cleanup.js';
+import { RawPeer } from '../helpers/raw-peer.js';
+import { tcpServer } from '../helpers/servers.js';
+import { until } from '../helpers/wait.js';
+import { RawWebSocket } from '../websocket/raw-websocket.js';
+
+const socketOf = (connection: Connection) => (connection[linkOf] as unknown as { socket: import('node:net').Socket }).socket;
+const READER_MODULE = fileURLToPath(new URL('../../src/transport/native-reader.js', import.meta.url));
+
+describe('native reads', () => {
+  it('take plain TCP and WebSocket sockets where the accelerator is on, never TLS', async (t) => {
+    const server = new Server({
+      endpoints: [
+        { transport: 'tcp', host: '127.0.0.1', port: 0 },
+        { transport: 'ws', host: '127.0.0.1', port: 0, path: '/' },
+        { transport: 'tls', host: '127.0.0.1', port: 0, tls: makeTlsMaterial() },
+      ],
+    });
+    stopAfter(t, server);
+    await server.start();
+    const [tcp, ws, tls] = server.addresses() as Array<{ port: number }>;
+    const peer = new RawPeer({ port: tcp!.port }, t);
+    await peer.connected();
+    const socket = await RawWebSocket.open(ws!.port);
+    t.after(() => socket.destroy());
+    const { connect: tlsConnect } = await import('node:tls');
+    const secure = tlsConnect({ port: tls!.port, host: '127.0.0.1', rejectUnauthorized: false });
+    t.after(() => secure.destroy());
+    await until(() => server.connectionCount === 3 && [...server.connections()].every((c) => c.state === 'open'), 5000, 'the connections');
+    for (const connection of server.connections()) {
+      assert.equal(isReadNatively(socketOf(connection)), nativeReads && connection.transport !== 'tls', connection.transport);
+    }
+  });
+
+  it('many connections, frames cut at random points, receiving paused and resumed meanwhile: every message echoed whole and in order', { timeout: 60_000 }, async (t) => {
+    const { server, port } = await tcpServer({}, t);
+    server.on('message', ({ connection, message }) => connection.send(message as Buffer));
+    const peers = Array.from({ length: 20 }, () => new RawPeer({ port }, t));
+    await Promise.all(peers.map((peer) => peer.connected()));
+    await until(() => server.connectionCount === 20, 5000, 'the connections');
+    let seed = 7;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const sent = peers.map(() => [] as Buffer[]);
+    for (let round = 0; round < 30; round++) {
+      if (round % 10 === 3) for (const connection of server.connections()) if (random(2) === 0) connection.pauseReceive();
+      if (round % 10 === 7) for (const connection of server.connections()) connection.resumeReceive();
+      peers.forEach((peer, i) => {
+        const frames = Array.from({ length: 1 + random(5) }, () => RawPeer.frame(Buffer.alloc(random(3000), random(256))));
+        sent[i]!.push(...frames);
+        const bytes = Buffer.concat(frames);
+        // Written in pieces cut anywhere, headers included.
+        for (let at = 0; at < bytes.length; ) {
+          const size = 1 + random(bytes.length - at);
+          peer.socket.write(bytes.subarray(at, at + size));
+          at += size;
+        }
+      });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    for (const connection of server.connections()) connection.resumeReceive();
+    for (let i = 0; i < peers.length; i++) {
+      const want = Buffer.concat(sent[i]!);
+      await until(() => peers[i]!.received.length >= want.length, 20_000, `peer ${i}'s echoes`);
+      assert.ok(peers[i]!.received.equals(want), `peer ${i} got every message back in order`);
+    }
+  });
+
+  it("the peer's last bytes and its FIN: every message delivered, then the connection closes as the peer's", async (t) => {
+    const { server, port } = await tcpServer({}, t);
+    const got: string[] = [];
+    server.on('message', ({ message }) => got.push((message as Buffer).toString()));
+    const closed = new Promise<string>((resolve) => server.on('close', ({ reason }) => resolve(reason)));
+    const peer = new RawPeer({ port }, t);
+    await peer.connected();
+    await until(() => server.connectionCount === 1, 5000, 'the connection');
+    peer.socket.write(RawPeer.frame('first'));
+    await until(() => got.length === 1, 5000, 'the first message');
+    // Data and FIN together: the socket is given back to Node's reading, which reads both.
+    peer.socket.end(Buffer.concat([RawPeer.frame('second'), RawPeer.frame('last')]));
+    assert.equal(await closed, 'peer');
+    assert.deepEqual(got, ['first', 'second', 'last']);
+  });
+
+  it('a reset peer closes its connection; the others go on', async (t) => {
+    const { server, port } = await tcpServer({}, t);
+    server.on('message', ({ connection, message }) => connection.send(message as Buffer));
+    const [gone, stays] = [new RawPeer({ port }, t), new RawPeer({ port }, t)];
+    await Promise.all([gone.connected(), stays.connected()]);
+    await until(() => server.connectionCount === 2, 5000, 'the connections');
+    gone.socket.resetAndDestroy();
+    await until(() => server.connectionCount === 1, 5000, 'the reset connection to close');
+    stays.socket.write(RawPeer.frame('still here'));
+    await until(() => stays.frames().length === 1, 5000, 'the echo');
+    assert.deepEqual(stays.frames(), ['still here']);
+  });
+
+  it('a process whose only handles are natively read sockets stays alive for them', { timeout: 20_000 }, async () => {
+    // Node's handle of a socket it does not read keeps nothing alive: the reader must.
+    const script = `
+      import net from 'node:net';
+      const { readNatively } = await import(${JSON.stringify(READER_MODULE)});
+      const listener = net.createServer((socket) => {
+        const reads = { onChunk(chunk) { this.write(chunk); }, giveBack(s) { s.on('data', (d) => s.write(d)); s.on('end', () => s.end()); s._handle.readStart(); } };
+        readNatively(socket, reads) || reads.giveBack(socket);
+        listener.close(); // from now on only the connection is left
+      }).listen(0, '127.0.0.1', () => console.log(listener.address().port));
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        child.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+        child.once('exit', (code) => reject(new Error(`the child exited (${code})`)));
+      });
+      const socket = connect({ port, host: '127.0.0.1' });
+      await new Promise((resolve) => socket.once('connect', resolve));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(child.exitCode, null, 'the child is still running');
+      socket.write('ping');
+      const echo = await new Promise<string>((resolve) => socket.once('data', (data: Buffer) => resolve(data.toString())));
+      assert.equal(echo, 'ping');
+      socket.end();
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      assert.equal(code, 0, 'the child exits once the connection is gone');
+    } finally {
+      child.kill();
+    }
+  });
+});
