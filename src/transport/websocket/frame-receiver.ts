@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { TextDecoder } from 'node:util';
 import { ChunkList } from '../../codec/chunk-list.js';
 import { ErrorCode, WebSocketProtocolError } from '../../errors.js';
@@ -46,6 +47,18 @@ const DONE = 3;
 
 /** Whole-message text: stateless without `stream`, so one instance serves every receiver. */
 const wholeText = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/**
+ * From this size a payload is checked for ASCII first and, if it is, made a string byte for
+ * byte: validating ASCII (simdutf) and copying cost less than the UTF-8 decoder's validation
+ * and decoding (1 KiB: 174 against 217 ns); below, the extra call costs more than it saves.
+ */
+const ASCII_FIRST_MIN = 256;
+
+/** A whole text payload as a string; throws on invalid UTF-8. */
+function decodeText(payload: Buffer): string {
+  if (payload.length >= ASCII_FIRST_MIN && isAscii(payload)) return payload.toString('latin1');
+  return wholeText.decode(payload);
+}
 const EMPTY = Buffer.alloc(0);
 
 /**
@@ -240,7 +253,7 @@ export class FrameReceiver {
     }
     let text: string;
     try {
-      text = wholeText.decode(payload);
+      text = decodeText(payload);
     } catch (error) {
       this.invalidUtf8(error);
       return;

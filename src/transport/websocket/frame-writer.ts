@@ -123,7 +123,9 @@ function writeHeaderAt(frame: Buffer, start: number, opcode: number, length: num
     frame[start + 1] = length;
   } else if (length < 65536) {
     frame[start + 1] = 126;
-    frame.writeUInt16BE(length, at);
+    // Two stores, not writeUInt16BE: a call and its checks per frame on the hot path.
+    frame[at] = length >>> 8;
+    frame[at + 1] = length & 0xff;
     at += 2;
   } else {
     frame[start + 1] = 127;
