@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { beginSharedChunk, endSharedChunk } from '../codec/chunk-list.js';
 import { nativeAddon } from './native-addon.js';
+import { NODE_READS_ENV } from './read-slab.js';
 
 /**
  * Reads of plain sockets (TCP and Unix: not TLS, whose bytes Node must decrypt) gathered by the
@@ -64,7 +65,9 @@ const idKey = Symbol('switchboard.nativeReadId');
 type Watched = Socket & { [idKey]?: number };
 let reads: SocketReads | undefined;
 
+// SWITCHBOARD_NODE_READS=1 means Node's own reads for every socket, these included.
 const open =
+  process.env[NODE_READS_ENV] !== '1' &&
   addon?.readerOpen !== undefined && addon.readerSlab !== undefined && addon.readerWatch !== undefined && addon.readerOpen(onBatch, entries, state);
 if (open) addon!.readerSlab!(slab);
 

@@ -26,7 +26,7 @@ import { AppendSlab } from './append-slab.js';
  * is why the slab is small.
  */
 
-/** Set to `1` to keep Node's own read path (`data` events) on every socket. */
+/** Set to `1` to keep Node's own read path (`data` events) on every socket (native reads too: native-reader.ts). */
 export const NODE_READS_ENV = 'SWITCHBOARD_NODE_READS';
 
 const READ_BYTES = 64 * 1024; // what Node reads at most per call too
