@@ -100,12 +100,13 @@ const HANDSHAKE_ONLY = new Set(['upgrade', 'connection', 'sec-websocket-key', 's
  * bytes each; the object is built from this string when first read ({@link RequestInfo}).
  */
 export function keptRequest(request: IncomingMessage): string {
-  let kept = request.url ?? '/';
+  const parts = [request.url ?? '/'];
   const raw = request.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    if (!HANDSHAKE_ONLY.has(raw[i]!.toLowerCase())) kept += `\0${raw[i]!}\0${raw[i + 1]!}`;
+    if (!HANDSHAKE_ONLY.has(raw[i]!.toLowerCase())) parts.push(raw[i]!, raw[i + 1]!);
   }
-  return kept;
+  // join makes one flat string; `+=` would keep a tree of concatenations (about 3x the bytes).
+  return parts.join('\0');
 }
 
 /** What `connection.websocket.request` reads, made from a {@link keptRequest} when first asked for. */
