@@ -236,6 +236,62 @@ describe('WebSocket handshake', () => {
     }
   });
 
+  it('keeps the request as node:http read it, repeated headers merged alike, without the handshake\'s own headers', async () => {
+    let seen: Record<string, unknown> | undefined;
+    const f = await wsServer({
+      path: '/chat',
+      handshake: (info) => {
+        seen = { ...info.headers };
+        return undefined;
+      },
+    });
+    try {
+      const lines = [
+        'GET /chat?room=7&who=a%20b HTTP/1.1',
+        'Host: 127.0.0.1',
+        'Upgrade: websocket',
+        'Connection: Upgrade',
+        `Sec-WebSocket-Key: ${Buffer.alloc(16, 7).toString('base64')}`,
+        'Sec-WebSocket-Version: 13',
+        'Origin: https://example.com',
+        'Cookie: a=1',
+        'X-Tag: one',
+        'User-Agent: first',
+        'Cookie: b=2',
+        'x-tag: two',
+        'User-Agent: second',
+        'Set-Cookie: s=1',
+        'Set-Cookie: s=2',
+        'Accept-Language: en',
+        'Accept-Language: fr',
+        'Content-Type: text/a',
+        'Content-Type: text/b',
+      ];
+      const peer = await RawWebSocket.open(f.port, `${lines.join('\r\n')}\r\n\r\n`);
+      assert.equal(peer.status, 101);
+      await until(() => f.server.connectionCount === 1 && [...f.server.connections()][0]!.state === 'open', 5000, 'the connection');
+      const request = [...f.server.connections()][0]!.websocket!.request!;
+      const expected = { ...seen! };
+      for (const name of ['upgrade', 'connection', 'sec-websocket-key', 'sec-websocket-version']) {
+        assert.ok(name in expected, `node:http has ${name}`);
+        delete expected[name];
+      }
+      assert.deepEqual({ ...request.headers }, expected);
+      assert.equal(request.headers.cookie, 'a=1; b=2');
+      assert.equal(request.headers['x-tag'], 'one, two');
+      assert.equal(request.headers['user-agent'], 'first');
+      assert.deepEqual(request.headers['set-cookie'], ['s=1', 's=2']);
+      assert.equal(request.url, '/chat?room=7&who=a%20b');
+      assert.equal(request.path, '/chat');
+      assert.equal(request.query.get('who'), 'a b');
+      assert.equal(request.origin, 'https://example.com');
+      assert.equal(request.headers, request.headers, 'built once');
+      peer.destroy();
+    } finally {
+      await f.stop();
+    }
+  });
+
   it('queues what is sent before the handshake completes and writes it after the 101', async () => {
     const f = await wsServer({ handshake: () => new Promise((resolve) => setTimeout(() => resolve(undefined), 20)) });
     try {
