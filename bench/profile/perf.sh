@@ -14,22 +14,7 @@ set -eu
 SERVER=$1; TRANSPORT=$2; WL=$3; SECS=${4:-8}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PORT=$((11000 + RANDOM % 8000))
-case $SERVER in
-  switchboard) SCRIPT=switchboard-server ;;
-  corked) SCRIPT=corked-net-server ;;
-  net) SCRIPT=net-server ;;
-  ws) SCRIPT=ws-server ;;
-  uws) SCRIPT=uws-server ;;
-  *) echo "unknown server $SERVER" >&2; exit 2 ;;
-esac
-PROTO=len; [ "$TRANSPORT" = ws ] && PROTO=ws
-case $WL in
-  echo1) ARGS="--workload echo --conns 100 --inflight 1 --size 32" ;;
-  echo16) ARGS="--workload echo --conns 1000 --inflight 16 --size 32" ;;
-  echo1k) ARGS="--workload echo --conns 100 --inflight 4 --size 1024" ;;
-  bcast) ARGS="--workload bcast --conns 1000 --size 32 --senders 4" ;;
-  *) echo "unknown workload $WL" >&2; exit 2 ;;
-esac
+. "$(dirname "$0")/case.sh"
 OUT=/tmp/perf.$SERVER.$TRANSPORT.$WL
 node --perf-basic-prof "$ROOT/dist/bench/servers/$SCRIPT.js" --transport "$TRANSPORT" --port $PORT > $OUT.log 2>&1 &
 SRV=$!
