@@ -20,6 +20,10 @@ import { NODE_READS_ENV } from './read-slab.js';
  * out of the set and resuming puts it back ({@link pauseNativeReads}); Node's own reading is
  * stopped all along, its handle marked as reading so that Node does not start it again.
  *
+ * Node's per-read bookkeeping is skipped with its callback: a natively read socket's `bytesRead`
+ * does not grow and a `socket.setTimeout` is not refreshed by reads. No link uses either (the
+ * connection counts its bytes, the heartbeat is Switchboard's own, the WebSocket link sets 0).
+ *
  * Received bytes are handed on as views of the slab, as with read-slab.ts: bytes handed out are
  * never written again (a full slab is replaced, never rewound), and what a connection keeps of a
  * read past its delivery is copied (chunk-list.ts).
