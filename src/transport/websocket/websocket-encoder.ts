@@ -14,23 +14,10 @@ import { randomMask } from './mask.js';
  * frames cannot be shared and each client connection has its own.
  */
 export class WebSocketEncoder implements WireEncoder {
-  /**
-   * A server's frames are written into the turn's output (output-slab.ts) like a byte stream's; a
-   * client masks each frame with its own key and keeps to encodeParts.
-   */
-  readonly encodeInto: ((message: unknown, target: Buffer, at: number, end: number) => number) | undefined;
-
   constructor(
     readonly codec: MessageCodec,
     readonly masked: boolean,
-  ) {
-    this.encodeInto = masked ? undefined : this.encodeUnmaskedInto;
-  }
-
-  private encodeUnmaskedInto(message: unknown, target: Buffer, at: number, end: number): number {
-    const payload = this.codec.encode(message);
-    return writeFrameInto(typeof payload === 'string' ? Opcode.Text : Opcode.Binary, payload, target, at, end);
-  }
+  ) {}
 
   encode(message: unknown): Buffer {
     return this.frameOf(this.codec.encode(message));
@@ -59,13 +46,29 @@ export class WebSocketEncoder implements WireEncoder {
   }
 }
 
+/**
+ * A server's encoder: its frames are written into the turn's output (output-slab.ts) like a byte
+ * stream's. A method of its own class, not a field set per instance, so that the send path's call
+ * is to a known function (a client masks each frame with its own key and keeps to encodeParts).
+ */
+class ServerWebSocketEncoder extends WebSocketEncoder {
+  constructor(codec: MessageCodec) {
+    super(codec, false);
+  }
+
+  encodeInto(message: unknown, target: Buffer, at: number, end: number): number {
+    const payload = this.codec.encode(message);
+    return writeFrameInto(typeof payload === 'string' ? Opcode.Text : Opcode.Binary, payload, target, at, end);
+  }
+}
+
 const shared = new WeakMap<MessageCodec, WebSocketEncoder>();
 
 /** The one server-side (unmasked) encoder of a message codec. */
 export function serverEncoderFor(codec: MessageCodec): WebSocketEncoder {
   let encoder = shared.get(codec);
   if (!encoder) {
-    encoder = new WebSocketEncoder(codec, false);
+    encoder = new ServerWebSocketEncoder(codec);
     shared.set(codec, encoder);
   }
   return encoder;
