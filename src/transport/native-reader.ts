@@ -83,14 +83,15 @@ function onBatch(count: number): void {
   for (let i = 0; i < count; i++) {
     const at = i * 3;
     const socket = sockets[entries[at]!];
-    // Forgotten or destroyed since (by a listener earlier in this batch).
-    if (socket === undefined || socket.destroyed) continue;
+    if (socket === undefined) continue; // forgotten since (closed by a listener earlier in this batch)
     const length = entries[at + 2]!;
     try {
       if (length < 0) {
+        // The addon took it out of its set and counted it out: forgotten here even if destroyed
+        // meanwhile, or its close would count it out a second time.
         forget(socket as Watched);
-        reads!.giveBack(socket);
-      } else {
+        if (!socket.destroyed) reads!.giveBack(socket);
+      } else if (!socket.destroyed) {
         const chunk = Buffer.from(memory, entries[at + 1]!, length);
         beginSharedChunk(chunk);
         try {
