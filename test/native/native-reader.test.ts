@@ -80,6 +80,37 @@ describe('native reads', () => {
     }
   });
 
+  it('more ready bytes than one slab holds: every ready socket is read in the same turn, bytes intact', async (t) => {
+    const { server, port } = await tcpServer({}, t);
+    const PEERS = 64;
+    const SIZE = 4096; // 64 x 4 KiB: twice the reader's 128 KiB slab
+    const peers = Array.from({ length: PEERS }, () => new RawPeer({ port }, t));
+    await Promise.all(peers.map((peer) => peer.connected()));
+    await until(() => server.connectionCount === PEERS && [...server.connections()].every((c) => c.state === 'open'), 5000, 'the connections');
+    for (const connection of server.connections()) connection.pauseReceive();
+    peers.forEach((peer, i) => peer.socket.write(RawPeer.frame(Buffer.alloc(SIZE, i))));
+    // Every peer's frame waits in its server socket's receive buffer.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const got = new Map<Connection, Buffer>();
+    let beforeNextTurn = -1;
+    server.on('message', ({ connection, message }) => {
+      if (got.size === 0) setImmediate(() => (beforeNextTurn = got.size));
+      got.set(connection, Buffer.from(message as Buffer));
+    });
+    for (const connection of server.connections()) connection.resumeReceive();
+    await until(() => got.size === PEERS, 5000, 'every message');
+    await until(() => beforeNextTurn >= 0, 5000, 'the next turn');
+    // One turn reads them all: the reader asks for more after each full slab instead of leaving
+    // the rest to later turns (a third of the sockets per turn with 4 KiB reads, before).
+    assert.equal(beforeNextTurn, PEERS, 'messages delivered before the next turn of the loop');
+    const fills = new Set([...got.values()].map((message) => {
+      assert.equal(message.length, SIZE);
+      assert.ok(message.every((byte) => byte === message[0]), 'a message is one peer\'s bytes');
+      return message[0];
+    }));
+    assert.equal(fills.size, PEERS, 'each peer\'s own message');
+  });
+
   it("the peer's last bytes and its FIN: every message delivered, then the connection closes as the peer's", async (t) => {
     const { server, port } = await tcpServer({}, t);
     const got: string[] = [];
