@@ -38,10 +38,10 @@ export interface SocketReads {
 }
 
 /**
- * Reads land back to back here, up to 64 KiB each. Larger than read-slab.ts's: a read is cut
- * short where the slab ends (the rest comes next round), and each new slab is an allocation;
- * 64 KiB slabs cost a 1 KiB echo 7% against 128 KiB (A/B, 100 x 4 over WebSocket). A message a
- * user keeps (a Buffer view) keeps its slab alive: bounded by the bytes received meanwhile.
+ * Reads land back to back here, up to 64 KiB each (two of the largest per slab). A slab that
+ * fills ends a round of reads, not the turn: the addon polls again once a new one is given, so
+ * 64 KiB slabs measured the same as 128 KiB on a 1 KiB echo (A/B, 100 x 4 over WebSocket). A
+ * message a user keeps (a Buffer view) keeps its slab alive: bounded by the bytes received meanwhile.
  */
 const SLAB_BYTES = 128 * 1024;
 /** The addon stops reading below this much room (native/switchboard-native.c, MIN_ROOM). */
