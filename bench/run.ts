@@ -43,6 +43,8 @@ async function main(): Promise<number> {
   const procs = options.procs ?? cpus().length;
   const repeat = options.repeat ?? (options.quick ? 1 : 2);
   const started = Date.now();
+  // Before anything is written: the files this run writes would mark the tree as changed.
+  const machine = describeMachine();
   const notes: string[] = [];
 
   const build = buildLoadgen(log);
@@ -80,7 +82,7 @@ async function main(): Promise<number> {
   for (const file of [options.out, options.chart, options.json]) mkdirSync(dirname(file), { recursive: true });
   writeFileSync(options.chart, renderChart(compare(results), chartTitle));
   writeFileSync(options.out, renderReport({
-    machine: describeMachine(), quick: options.quick, timing, procs, repeat, results,
+    machine, quick: options.quick, timing, procs, repeat, results,
     chartLink: chartLink(options), switchboard: status, notes, elapsedSeconds,
   }) + (cluster ? `\n${cluster}` : ''));
   writeFileSync(options.json, `${JSON.stringify(results, null, 2)}\n`);
