@@ -111,6 +111,60 @@ describe('native reads', () => {
     assert.equal(fills.size, PEERS, 'each peer\'s own message');
   });
 
+  it('listeners that close and pause other connections while a turn reads several slabs: nothing is delivered to them after, the rest intact', async (t) => {
+    const { server, port } = await tcpServer({}, t);
+    const PEERS = 64;
+    const SIZE = 4096;
+    const peers = Array.from({ length: PEERS }, () => new RawPeer({ port }, t));
+    await Promise.all(peers.map((peer) => peer.connected()));
+    await until(() => server.connectionCount === PEERS && [...server.connections()].every((c) => c.state === 'open'), 5000, 'the connections');
+    const byFill = new Map<number, Connection>();
+    peers.forEach((peer, i) => {
+      // Each peer's first frame says who it is; the server answers with its connection id.
+      peer.socket.write(RawPeer.frame(Buffer.from([i])));
+    });
+    server.on('message', function identify({ connection, message }) {
+      byFill.set((message as Buffer)[0]!, connection);
+      if (byFill.size === PEERS) server.off('message', identify);
+    });
+    await until(() => byFill.size === PEERS, 5000, 'every peer identified');
+    for (const connection of server.connections()) connection.pauseReceive();
+    peers.forEach((peer, i) => peer.socket.write(RawPeer.frame(Buffer.alloc(SIZE, i))));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const stopped = new Set<Connection>();
+    const delivered = new Map<Connection, Buffer>();
+    // Listener errors are the server's to report: what goes wrong is collected and asserted after.
+    const wrong: string[] = [];
+    server.on('message', ({ connection, message }) => {
+      const bytes = message as Buffer;
+      if (stopped.has(connection)) wrong.push(`a message after connection ${connection.id} was closed or paused`);
+      if (bytes.length !== SIZE || !bytes.every((byte) => byte === bytes[0])) wrong.push(`a message of ${bytes.length} bytes that is not one peer's`);
+      delivered.set(connection, Buffer.from(bytes));
+      // Every fourth peer's message closes the next peer's connection and pauses the one after.
+      const fill = bytes[0]!;
+      if (fill % 4 === 0) {
+        for (const [offset, act] of [[1, 'destroy'], [2, 'pause']] as const) {
+          const other = byFill.get((fill + offset) % PEERS)!;
+          if (delivered.has(other)) continue;
+          stopped.add(other);
+          if (act === 'destroy') other.destroy();
+          else other.pauseReceive();
+        }
+      }
+    });
+    for (const connection of server.connections()) connection.resumeReceive();
+    await until(() => delivered.size + stopped.size === PEERS, 5000, 'every message delivered or its connection stopped');
+    assert.deepEqual(wrong, []);
+    assert.ok(stopped.size > 0, 'some connections were stopped mid-turn');
+    // The server reads on: a surviving peer is still echoed.
+    const survivor = [...byFill.entries()].find(([, c]) => c.state === 'open' && !stopped.has(c))!;
+    server.on('message', ({ connection, message }) => {
+      if (connection === survivor[1]) connection.send(message as Buffer);
+    });
+    peers[survivor[0]]!.socket.write(RawPeer.frame('still here'));
+    await until(() => peers[survivor[0]]!.frames().includes('still here'), 5000, 'the echo');
+  });
+
   it("the peer's last bytes and its FIN: every message delivered, then the connection closes as the peer's", async (t) => {
     const { server, port } = await tcpServer({}, t);
     const got: string[] = [];
