@@ -183,6 +183,12 @@ static void reader_call(reader_t *r, uint32_t count) {
   napi_close_handle_scope(env, scope);
 }
 
+// Takes a socket out of the set and writes its entry as given back (-1): Node reads it from now.
+static void reader_give_up(reader_t *r, int32_t id, int fd, int32_t *entry) {
+  if (epoll_ctl(r->epfd, EPOLL_CTL_DEL, fd, NULL) == 0) reader_count(r, -1);
+  entry[0] = id; entry[1] = 0; entry[2] = -1;
+}
+
 // Reads every ready socket into the slab and hands the list to JavaScript. A slab that fills
 // ends a round, not the turn: once JavaScript has given a new one, the set is asked again (a
 // fresh epoll_wait, never the rest of the old list, whose sockets a listener may have closed
@@ -207,8 +213,7 @@ static void reader_on_poll(uv_poll_t *handle, int status, int events) {
       const int fd = (int)(uint32_t)ready[i].data.u64;
       int32_t *entry = r->entries + 3 * count;
       if (ready[i].events & (EPOLLERR | EPOLLHUP | EPOLLRDHUP)) {
-        if (epoll_ctl(r->epfd, EPOLL_CTL_DEL, fd, NULL) == 0) reader_count(r, -1);
-        entry[0] = id; entry[1] = 0; entry[2] = -1;
+        reader_give_up(r, id, fd, entry);
         count++;
         continue;
       }
@@ -227,8 +232,7 @@ static void reader_on_poll(uv_poll_t *handle, int status, int events) {
         count++;
       } else if (got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
         // The end or an error after all (no event said so yet): Node's read will meet it again.
-        if (epoll_ctl(r->epfd, EPOLL_CTL_DEL, fd, NULL) == 0) reader_count(r, -1);
-        entry[0] = id; entry[1] = 0; entry[2] = -1;
+        reader_give_up(r, id, fd, entry);
         count++;
       }
     }
@@ -236,7 +240,7 @@ static void reader_on_poll(uv_poll_t *handle, int status, int events) {
     budget -= (int)count;
     if (count > 0) reader_call(r, count);
     // Another round only where this one stopped for room and JavaScript has given a new slab.
-    if (!full || r->slab == NULL || r->state[1] - r->state[0] < MIN_ROOM) return;
+    if (!full || r->state[1] - r->state[0] < MIN_ROOM) return;
   }
 }
 
