@@ -8,8 +8,16 @@ import { createRequire } from 'node:module';
  * by an older version, lacking one, turns off only that piece.
  */
 export interface NativeAddon {
-  /** For i < count: sends buffers[i] on fds[i]; result[i] = bytes the kernel took, or -errno. */
+  /**
+   * For i < count: sends buffers[i] on fds[i], in order, never blocking; result[i] = bytes the
+   * kernel took, or -errno. On Linux a call's sends enter the kernel once, through io_uring.
+   */
   sendEach?: (fds: Int32Array, buffers: readonly Buffer[], count: number, result: Int32Array) => void;
+  /**
+   * How sendEach sends a batch here: `io_uring` (Linux where the kernel allows it), or `send`, one
+   * send(2) per socket (elsewhere, or with `SWITCHBOARD_IO_URING=0` in the environment).
+   */
+  sendPath?: () => 'io_uring' | 'send';
   /** XORs `data` in place with the masking key given as a big-endian 32-bit number. */
   unmask?: (data: Buffer, key: number) => void;
   /**
@@ -25,6 +33,9 @@ export interface NativeAddon {
 
 /** `SWITCHBOARD_NATIVE=0` turns the accelerator off (the pure-JavaScript path, as CI tests it). */
 export const NATIVE_ENV = 'SWITCHBOARD_NATIVE';
+
+/** `SWITCHBOARD_IO_URING=0` keeps the accelerator's sends on send(2), one per socket (read by the addon). */
+export const IO_URING_ENV = 'SWITCHBOARD_IO_URING';
 
 function load(): NativeAddon | undefined {
   if (process.env[NATIVE_ENV] === '0' || process.platform === 'win32') return undefined;
