@@ -36,7 +36,7 @@
 #ifdef __linux__
 #include <sys/epoll.h>
 #include <uv.h>
-#if __has_include(<linux/io_uring.h>)
+#if __has_include(<linux/io_uring.h>) && !defined(SWITCHBOARD_NO_IO_URING)  // the latter: to build the path without
 #include <linux/io_uring.h>
 #ifdef IORING_FEAT_CUR_PERSONALITY  // headers of Linux 5.6 or later, which has IORING_OP_SEND
 #include <stdatomic.h>
