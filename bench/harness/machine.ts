@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { REPO_ROOT } from './paths.js';
 
 export interface Machine {
@@ -14,6 +15,8 @@ export interface Machine {
   readonly node: string;
   readonly commit: string;
   readonly peers: Readonly<Record<string, string>>;
+  /** How Switchboard's native writer enters the kernel here: `io_uring`, `send` (one send(2) per socket), or `none` (no accelerator). */
+  readonly nativeSends: string;
 }
 
 function git(args: string[]): string {
@@ -33,6 +36,17 @@ function packageVersion(name: string): string {
   }
 }
 
+/** Asked of the addon in a child, with the environment the bench servers get: this process need not load it. */
+function nativeSendPath(): string {
+  try {
+    const module = join(REPO_ROOT, 'dist', 'src', 'transport', 'native-writer.js');
+    const script = `import(${JSON.stringify(pathToFileURL(module).href)}).then((m) => process.stdout.write(m.nativeSendPath()))`;
+    return execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }).trim() || 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
 export function describeMachine(): Machine {
   const head = git(['rev-parse', '--short=12', 'HEAD']);
   const dirty = git(['status', '--porcelain', '--untracked-files=no']) !== '';
@@ -49,5 +63,6 @@ export function describeMachine(): Machine {
       'socket.io': packageVersion('socket.io'),
       'uWebSockets.js': packageVersion('@trufflesuite/uws-js-unofficial'),
     },
+    nativeSends: nativeSendPath(),
   };
 }

@@ -110,6 +110,13 @@ function generatorCheck(results: readonly RunResult[], procs: number): string[] 
   return lines;
 }
 
+function describeNativeSends(path: string): string {
+  if (path === 'io_uring') return "io_uring (a turn's sends in one entry into the kernel)";
+  if (path === 'send') return 'one `send(2)` per socket';
+  if (path === 'none') return 'none (the accelerator is not built or is turned off)';
+  return path;
+}
+
 export function renderReport(input: ReportInput): string {
   const { machine: m, results } = input;
   const comparisons = compare(results);
@@ -131,7 +138,7 @@ export function renderReport(input: ReportInput): string {
     `- Commit: ${m.commit}`,
     `- CPU: ${m.cores} cores, ${m.cpuModel}; ${m.memoryGiB} GiB memory; Linux ${m.kernel}`,
     `- Node.js ${m.node}; peers: ${Object.entries(m.peers).map(([k, v]) => `${k} ${v}`).join(', ')}`,
-    `- ${sbNote}`,
+    `- ${sbNote}${input.switchboard === 'built' ? ` Its native writer's sends: ${describeNativeSends(m.nativeSends)}.` : ''}`,
     `- The whole run took ${Math.round(input.elapsedSeconds)} s.`,
     '',
     '## Method',
