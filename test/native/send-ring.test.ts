@@ -5,12 +5,15 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readdirSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, it, type TestContext } from 'node:test';
+import { Worker } from 'node:worker_threads';
 import { IO_URING_ENV, nativeSendPath, nativeWriter } from '../../src/transport/native-writer.js';
 import { until } from '../helpers/wait.js';
 
+const ADDON = fileURLToPath(new URL('../../../native/build/switchboard-native.node', import.meta.url));
 const EAGAIN = -11;
 const EBADF = -9;
 /** No process here has this many files open, so it is never a file. */
@@ -124,6 +127,23 @@ describe('the native writer, called directly', { skip: nativeWriter === undefine
     }
     assert.ok(result[0]! < 0, `the reset is reported: ${result[0]}`);
     await until(() => Buffer.concat(other!.received).length >= sentToOther, 5000, 'the other socket');
+  });
+
+  it('each worker thread gets its own, given back when the thread ends: no file left open', { skip: process.platform !== 'linux' ? '/proc/self/fd is Linux' : false }, async () => {
+    const openFiles = (): number => readdirSync('/proc/self/fd').length;
+    const before = openFiles();
+    for (let i = 0; i < 20; i++) {
+      const worker = new Worker(
+        `const { parentPort } = require('node:worker_threads');
+         const addon = require(${JSON.stringify(ADDON)});
+         parentPort.postMessage(addon.sendPath());`,
+        { eval: true },
+      );
+      const [path] = (await once(worker, 'message')) as [string];
+      assert.equal(path, nativeSendPath(), 'the same path as the main thread');
+      await worker.terminate();
+    }
+    assert.equal(openFiles(), before, 'every ring closed with its thread');
   });
 
   it('gives the same results with one send(2) per socket (SWITCHBOARD_IO_URING=0)', { skip: process.env[IO_URING_ENV] === '0' ? 'this is that run' : false, timeout: 60_000 }, async () => {
