@@ -82,6 +82,9 @@ static addon_state_t *addon_state(napi_env env) {
     }                                                                 \
   } while (0)
 
+// A sendEach result the send ring has not written (a send it never made).
+#define RING_NOT_SENT INT32_MIN
+
 // One non-blocking send(2): the bytes the kernel took, or -errno.
 static int32_t send_one(int fd, const void *data, size_t length) {
   if (length == 0) return 0;
@@ -114,8 +117,6 @@ static int32_t send_one(int fd, const void *data, size_t length) {
 #define RING_ENTRIES 256u
 // A single send goes out through send(2): one syscall either way, and send(2) has less to set up.
 #define RING_MIN_BATCH 2u
-// A result no completion has written yet.
-#define RING_NOT_SENT INT32_MIN
 
 struct send_ring {
   int fd;
@@ -278,6 +279,13 @@ static int ring_send_queued(send_ring_t *ring, int32_t *result) {
 }
 #endif
 
+// The Buffer at `index` of a JavaScript array: its bytes and length.
+static napi_status buffer_at(napi_env env, napi_value array, uint32_t index, void **data, size_t *length) {
+  napi_value element;
+  napi_status status = napi_get_element(env, array, index, &element);
+  return status != napi_ok ? status : napi_get_buffer_info(env, element, data, length);
+}
+
 // sendEach(fds: Int32Array, buffers: Buffer[], count: number, result: Int32Array): void
 // result[i] = bytes taken by the kernel (may be fewer than the Buffer's), or -errno.
 static napi_value SendEach(napi_env env, napi_callback_info info) {
@@ -303,46 +311,39 @@ static napi_value SendEach(napi_env env, napi_callback_info info) {
   }
   const int32_t *fds = (const int32_t *)fd_data;
   int32_t *result = (int32_t *)result_data;
+  // Pairs from `from` on are sent with send(2) below; of those before `reported`, only the ones
+  // the ring left at RING_NOT_SENT.
+  uint32_t from = 0, reported = 0;
 #ifdef HAVE_SEND_RING
   send_ring_t *ring = count >= RING_MIN_BATCH ? send_ring_of(env) : NULL;
   if (ring != NULL) {
     // In chunks of the ring's size: each chunk's Buffers are looked up, queued and sent in one
     // io_uring_enter, and every one of its sends has completed when the call returns.
+    from = count;
     for (uint32_t start = 0; start < count; start += RING_ENTRIES) {
       const uint32_t end = count - start < RING_ENTRIES ? count : start + RING_ENTRIES;
       for (uint32_t i = start; i < end; i++) {
-        napi_value element;
         void *data;
         size_t length;
-        CHECK(napi_get_element(env, argv[1], i, &element));
-        CHECK(napi_get_buffer_info(env, element, &data, &length));
+        CHECK(buffer_at(env, argv[1], i, &data, &length));
         ring_queue_send(ring, fds[i], data, length, i);
       }
       if (!ring_send_queued(ring, result)) {
         // The ring failed as a whole (not a send: those report their own errors): this env goes
         // back to send(2) for good, from the first send the ring did not report.
         ring_close(env);
-        for (uint32_t i = start; i < count; i++) {
-          if (i < end && result[i] != RING_NOT_SENT) continue;
-          napi_value element;
-          void *data;
-          size_t length;
-          CHECK(napi_get_element(env, argv[1], i, &element));
-          CHECK(napi_get_buffer_info(env, element, &data, &length));
-          result[i] = send_one(fds[i], data, length);
-        }
-        return NULL;
+        from = start;
+        reported = end;
+        break;
       }
     }
-    return NULL;
   }
 #endif
-  for (uint32_t i = 0; i < count; i++) {
-    napi_value element;
+  for (uint32_t i = from; i < count; i++) {
+    if (i < reported && result[i] != RING_NOT_SENT) continue;
     void *data;
     size_t length;
-    CHECK(napi_get_element(env, argv[1], i, &element));
-    CHECK(napi_get_buffer_info(env, element, &data, &length));
+    CHECK(buffer_at(env, argv[1], i, &data, &length));
     result[i] = send_one(fds[i], data, length);
   }
   return NULL;
