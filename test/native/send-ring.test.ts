@@ -146,6 +146,44 @@ describe('the native writer, called directly', { skip: nativeWriter === undefine
     assert.equal(openFiles(), before, 'every ring closed with its thread');
   });
 
+  it('a ring that fails as a whole (its fd closed behind it): the batch still goes out through send(2), and send(2) from then on', { skip: nativeSendPath() !== 'io_uring' ? 'no ring here' : false, timeout: 30_000 }, async () => {
+    // In a process of its own, whose ring this test breaks for real: the fd that appears when the
+    // ring is made is closed, so io_uring_enter fails with EBADF.
+    const script = `
+      const { readdirSync, readlinkSync, closeSync } = require('node:fs');
+      const net = require('node:net');
+      const addon = require(${JSON.stringify(ADDON)});
+      const rings = () => readdirSync('/proc/self/fd').filter((fd) => { try { return readlinkSync('/proc/self/fd/' + fd) === 'anon_inode:[io_uring]'; } catch { return false; } });
+      const before = new Set(rings());
+      if (addon.sendPath() !== 'io_uring') throw new Error('no ring');
+      const mine = rings().filter((fd) => !before.has(fd));
+      if (mine.length !== 1) throw new Error('ring fds: ' + mine.join(','));
+      const server = net.createServer((socket) => {
+        const fd = socket._handle.fd;
+        closeSync(Number(mine[0]));
+        const parts = [Buffer.from('one '), Buffer.from('batch '), Buffer.from('through send(2)')];
+        const result = new Int32Array(3);
+        addon.sendEach(Int32Array.from([fd, fd, fd]), parts, 3, result);
+        console.log(JSON.stringify({ result: [...result], path: addon.sendPath() }));
+        socket.end();
+      }).listen(0, '127.0.0.1', () => {
+        const client = net.connect(server.address().port, '127.0.0.1');
+        let got = '';
+        client.on('data', (chunk) => (got += chunk));
+        client.on('end', () => { console.log(JSON.stringify({ got })); server.close(); });
+      });`;
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk));
+    const [code] = (await once(child, 'close')) as [number | null];
+    assert.equal(code, 0, output);
+    const [sent, received] = output.trim().split('\n').map((line) => JSON.parse(line) as { result?: number[]; path?: string; got?: string });
+    assert.deepEqual(sent!.result, [4, 6, 15], 'each part sent whole');
+    assert.equal(sent!.path, 'send', 'the ring is given up');
+    assert.equal(received!.got, 'one batch through send(2)');
+  });
+
   it('gives the same results with one send(2) per socket (SWITCHBOARD_IO_URING=0)', { skip: process.env[IO_URING_ENV] === '0' ? 'this is that run' : false, timeout: 60_000 }, async () => {
     const { NODE_TEST_CONTEXT: _ignored, ...env } = process.env;
     const child = spawn(process.execPath, ['--test', '--test-force-exit', fileURLToPath(import.meta.url)], {
