@@ -46,9 +46,6 @@
 #ifndef IORING_SETUP_SUBMIT_ALL
 #define IORING_SETUP_SUBMIT_ALL (1U << 7)
 #endif
-#ifndef IORING_ASYNC_CANCEL_ANY
-#define IORING_ASYNC_CANCEL_ANY (1U << 2)
-#endif
 #endif
 #endif
 #endif
@@ -127,6 +124,7 @@ struct send_ring {
   void *sq_map, *cq_map, *sqe_map;
   size_t sq_size, cq_size, sqe_size;
   unsigned queued;  // sends written to the submission ring, not yet entered
+  int send_flags;   // MSG_NOSIGNAL | MSG_DONTWAIT, but for the test of the cancel path (ring_open)
 };
 
 static void ring_free(send_ring_t *ring) {
@@ -161,6 +159,10 @@ static send_ring_t *ring_open(void) {
   send_ring_t *ring = (send_ring_t *)calloc(1, sizeof(send_ring_t));
   if (ring == NULL) { close(fd); return NULL; }
   ring->fd = fd;
+  // For test/native/send-ring.test.ts only: sends without MSG_DONTWAIT, so that the kernel parks
+  // a full socket's send and the cancel path of ring_send_queued runs for real.
+  const int parked_test = choice != NULL && strcmp(choice, "test-parked-sends") == 0;
+  ring->send_flags = parked_test ? MSG_NOSIGNAL : MSG_NOSIGNAL | MSG_DONTWAIT;
   ring->sq_size = params.sq_off.array + params.sq_entries * sizeof(unsigned);
   ring->cq_size = params.cq_off.cqes + params.cq_entries * sizeof(struct io_uring_cqe);
   const int single = (params.features & IORING_FEAT_SINGLE_MMAP) != 0;
@@ -215,7 +217,7 @@ static void ring_queue_send(send_ring_t *ring, int fd, const void *data, size_t 
   sqe->fd = fd;
   sqe->addr = (uint64_t)(uintptr_t)data;
   sqe->len = (uint32_t)length;
-  sqe->msg_flags = MSG_NOSIGNAL | MSG_DONTWAIT;
+  sqe->msg_flags = (uint32_t)ring->send_flags;
   sqe->user_data = index;
   ring->sq_array[slot] = slot;
   ring->queued++;
@@ -258,17 +260,28 @@ static int ring_send_queued(send_ring_t *ring, int32_t *result) {
     atomic_store_explicit((_Atomic unsigned *)ring->sq_tail, *ring->sq_head, memory_order_release);
   }
   if (completed < submitted) {
-    // A send left running (not expected with MSG_DONTWAIT): cancel every request of the ring,
-    // then wait for all of them, so that none touches its Buffer after this call.
-    const unsigned slot = *ring->sq_tail & *ring->sq_mask;
-    struct io_uring_sqe *sqe = &ring->sqes[slot];
-    memset(sqe, 0, sizeof *sqe);
-    sqe->opcode = IORING_OP_ASYNC_CANCEL;
-    sqe->cancel_flags = IORING_ASYNC_CANCEL_ANY;
-    sqe->user_data = UINT64_MAX;
-    ring->sq_array[slot] = slot;
-    atomic_store_explicit((_Atomic unsigned *)ring->sq_tail, *ring->sq_tail + 1, memory_order_release);
-    ring_enter(ring->fd, 1, 0, 0);
+    // A send left running (not expected with MSG_DONTWAIT): each is cancelled by its user_data
+    // (a cancel every kernel with IORING_OP_SEND has), then the completions are waited for, so
+    // that none touches its Buffer after this call. The running ones are listed first: their
+    // submission slots may be written over by the cancels.
+    uint64_t running[RING_ENTRIES];
+    unsigned count = 0;
+    for (unsigned i = 0; i < submitted; i++) {
+      const uint64_t index = ring->sqes[(first + i) & *ring->sq_mask].user_data;
+      if (result[index] == RING_NOT_SENT) running[count++] = index;
+    }
+    const unsigned tail = *ring->sq_tail;
+    for (unsigned i = 0; i < count; i++) {
+      const unsigned slot = (tail + i) & *ring->sq_mask;
+      struct io_uring_sqe *sqe = &ring->sqes[slot];
+      memset(sqe, 0, sizeof *sqe);
+      sqe->opcode = IORING_OP_ASYNC_CANCEL;
+      sqe->addr = running[i];
+      sqe->user_data = UINT64_MAX;
+      ring->sq_array[slot] = slot;
+    }
+    atomic_store_explicit((_Atomic unsigned *)ring->sq_tail, tail + count, memory_order_release);
+    ring_enter(ring->fd, count, 0, 0);
     while (completed < submitted) {
       if (ring_enter(ring->fd, 0, 1, IORING_ENTER_GETEVENTS) < 0) break;
       completed += ring_reap(ring, result);

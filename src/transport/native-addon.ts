@@ -34,7 +34,10 @@ export interface NativeAddon {
 /** `SWITCHBOARD_NATIVE=0` turns the accelerator off (the pure-JavaScript path, as CI tests it). */
 export const NATIVE_ENV = 'SWITCHBOARD_NATIVE';
 
-/** `SWITCHBOARD_IO_URING=0` keeps the accelerator's sends on send(2), one per socket (read by the addon). */
+/**
+ * `SWITCHBOARD_IO_URING=0` keeps the accelerator's sends on send(2), one per socket (read by the
+ * addon). `test-parked-sends` is for the addon's own test of its cancel path only.
+ */
 export const IO_URING_ENV = 'SWITCHBOARD_IO_URING';
 
 function load(): NativeAddon | undefined {

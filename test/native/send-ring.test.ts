@@ -16,6 +16,7 @@ import { until } from '../helpers/wait.js';
 const ADDON = fileURLToPath(new URL('../../../native/build/switchboard-native.node', import.meta.url));
 const EAGAIN = -11;
 const EBADF = -9;
+const ECANCELED = -125;
 /** No process here has this many files open, so it is never a file. */
 const NOT_A_FILE = 1_000_000;
 
@@ -182,6 +183,37 @@ describe('the native writer, called directly', { skip: nativeWriter === undefine
     assert.deepEqual(sent!.result, [4, 6, 15], 'each part sent whole');
     assert.equal(sent!.path, 'send', 'the ring is given up');
     assert.equal(received!.got, 'one batch through send(2)');
+  });
+
+  it('a send the kernel parks (sent without MSG_DONTWAIT, a test-only setting) is cancelled before the call returns, and the ring given up', { skip: nativeSendPath() !== 'io_uring' ? 'no ring here' : false, timeout: 30_000 }, async () => {
+    // With MSG_DONTWAIT the kernel never parks a send; this checks the path that would keep a
+    // parked one from touching its Buffer after the call: SWITCHBOARD_IO_URING=test-parked-sends.
+    const script = `
+      const net = require('node:net');
+      const addon = require(${JSON.stringify(ADDON)});
+      const server = net.createServer((socket) => {
+        const fd = socket._handle.fd;
+        const block = Buffer.alloc(256 * 1024, 7);
+        const one = new Int32Array(1);
+        for (let i = 0; i < 1000; i++) {
+          addon.sendEach(Int32Array.from([fd]), [block], 1, one); // one socket: send(2), never parked
+          if (one[0] <= 0) break;
+        }
+        const result = new Int32Array(2);
+        addon.sendEach(Int32Array.from([fd, fd]), [Buffer.from('parked'), Buffer.from('too')], 2, result);
+        console.log(JSON.stringify({ result: [...result], path: addon.sendPath() }));
+        process.exit(0);
+      }).listen(0, '127.0.0.1', () => net.connect(server.address().port, '127.0.0.1').pause());`;
+    const { NODE_TEST_CONTEXT: _ignored, ...env } = process.env;
+    const child = spawn(process.execPath, ['-e', script], { env: { ...env, [IO_URING_ENV]: 'test-parked-sends' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk));
+    const [code] = (await once(child, 'close')) as [number | null];
+    assert.equal(code, 0, output);
+    const { result, path } = JSON.parse(output.trim()) as { result: number[]; path: string };
+    assert.deepEqual(result, [ECANCELED, ECANCELED], 'both parked sends cancelled, neither sent');
+    assert.equal(path, 'send', 'the ring is given up');
   });
 
   it('gives the same results with one send(2) per socket (SWITCHBOARD_IO_URING=0)', { skip: process.env[IO_URING_ENV] === '0' ? 'this is that run' : false, timeout: 60_000 }, async () => {
