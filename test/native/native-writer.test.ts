@@ -3,7 +3,6 @@
 // SWITCHBOARD_NATIVE=0 (and Node's own reads, SWITCHBOARD_NODE_READS=1) in a child process, so
 // every run covers both ways.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
@@ -14,6 +13,7 @@ import { Server } from '../../src/index.js';
 import { stopAfter } from '../helpers/cleanup.js';
 import { RawPeer } from '../helpers/raw-peer.js';
 import { tcpServer } from '../helpers/servers.js';
+import { runNode } from '../helpers/node-child.js';
 import { until } from '../helpers/wait.js';
 import { RawWebSocket } from '../websocket/raw-websocket.js';
 
@@ -98,16 +98,11 @@ describe('the native accelerator', () => {
       'registry/broadcast.test.js',
       'native/native-reader.test.js',
     ];
-    // A run of its own, not a child of this one: node:test marks its children with NODE_TEST_CONTEXT.
-    const { NODE_TEST_CONTEXT: _ignored, ...env } = process.env;
-    const child = spawn(process.execPath, ['--test', '--test-timeout=60000', '--test-force-exit', ...suites.map((s) => DIST_TEST + s)], {
-      env: { ...env, [NATIVE_ENV]: '0', [NODE_READS_ENV]: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk));
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const { code, output } = await runNode(
+      ['--test', '--test-timeout=60000', '--test-force-exit', ...suites.map((s) => DIST_TEST + s)],
+      { [NATIVE_ENV]: '0', [NODE_READS_ENV]: '1' },
+      220_000,
+    );
     assert.equal(code, 0, `the pure-JavaScript run failed:\n${output.slice(-4000)}`);
     assert.match(output, /# pass [1-9]/);
     assert.match(output, /# fail 0/);

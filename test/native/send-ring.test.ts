@@ -3,7 +3,6 @@
 // last test runs this file again with SWITCHBOARD_IO_URING=0, one send(2) per socket, so both
 // ways are held to the same results on every run.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
@@ -11,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it, type TestContext } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { IO_URING_ENV, nativeSendPath, nativeWriter } from '../../src/transport/native-writer.js';
+import { runNode } from '../helpers/node-child.js';
 import { until } from '../helpers/wait.js';
 
 const ADDON = fileURLToPath(new URL('../../../native/build/switchboard-native.node', import.meta.url));
@@ -173,11 +173,7 @@ describe('the native writer, called directly', { skip: nativeWriter === undefine
         client.on('data', (chunk) => (got += chunk));
         client.on('end', () => { console.log(JSON.stringify({ got })); server.close(); });
       });`;
-    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk));
-    const [code] = (await once(child, 'close')) as [number | null];
+    const { code, output } = await runNode(['-e', script], {}, 20_000);
     assert.equal(code, 0, output);
     const [sent, received] = output.trim().split('\n').map((line) => JSON.parse(line) as { result?: number[]; path?: string; got?: string });
     assert.deepEqual(sent!.result, [4, 6, 15], 'each part sent whole');
@@ -204,12 +200,7 @@ describe('the native writer, called directly', { skip: nativeWriter === undefine
         console.log(JSON.stringify({ result: [...result], path: addon.sendPath() }));
         process.exit(0);
       }).listen(0, '127.0.0.1', () => net.connect(server.address().port, '127.0.0.1').pause());`;
-    const { NODE_TEST_CONTEXT: _ignored, ...env } = process.env;
-    const child = spawn(process.execPath, ['-e', script], { env: { ...env, [IO_URING_ENV]: 'test-parked-sends' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk));
-    const [code] = (await once(child, 'close')) as [number | null];
+    const { code, output } = await runNode(['-e', script], { [IO_URING_ENV]: 'test-parked-sends' }, 20_000);
     assert.equal(code, 0, output);
     const { result, path } = JSON.parse(output.trim()) as { result: number[]; path: string };
     assert.deepEqual(result, [ECANCELED, ECANCELED], 'both parked sends cancelled, neither sent');
@@ -217,15 +208,7 @@ describe('the native writer, called directly', { skip: nativeWriter === undefine
   });
 
   it('gives the same results with one send(2) per socket (SWITCHBOARD_IO_URING=0)', { skip: process.env[IO_URING_ENV] === '0' ? 'this is that run' : false, timeout: 60_000 }, async () => {
-    const { NODE_TEST_CONTEXT: _ignored, ...env } = process.env;
-    const child = spawn(process.execPath, ['--test', '--test-force-exit', fileURLToPath(import.meta.url)], {
-      env: { ...env, [IO_URING_ENV]: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk));
-    const [code] = (await once(child, 'close')) as [number | null];
+    const { code, output } = await runNode(['--test', '--test-force-exit', fileURLToPath(import.meta.url)], { [IO_URING_ENV]: '0' }, 50_000);
     assert.equal(code, 0, `the send(2) run failed:\n${output.slice(-4000)}`);
     assert.match(output, /says how it sends \(send here\)/);
     assert.match(output, /# fail 0/);
