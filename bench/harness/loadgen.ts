@@ -1,5 +1,5 @@
 // Builds the C load generator when it is missing or older than its sources, and runs it.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Proto } from './catalogue.js';
@@ -23,6 +23,8 @@ export interface LoadgenResult {
   readonly closed: number;
   readonly bad: number;
   readonly stalls: number;
+  /** Idle: seconds between the two memory readings (--duration, or less if SIGUSR1 ended the hold). */
+  readonly held_s?: number;
   readonly generator: { readonly cpu_s: number; readonly cpu_pct: number };
   readonly server: {
     readonly pid: number;
@@ -62,10 +64,14 @@ function probeTls(): boolean {
   }
 }
 
-/** Runs the generator; rejects with its stderr if it fails or outlives timeoutMs. */
-export function runLoadgen(args: readonly string[], timeoutMs: number): Promise<LoadgenResult> {
+/**
+ * Runs the generator; rejects with its stderr if it fails or outlives timeoutMs. `onSpawn` gets
+ * the process, to signal it (SIGUSR1 ends an idle hold) or to read its stderr as it comes.
+ */
+export function runLoadgen(args: readonly string[], timeoutMs: number, onSpawn?: (child: ChildProcess) => void): Promise<LoadgenResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(LOADGEN_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    onSpawn?.(child);
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));

@@ -2,7 +2,7 @@
 import { integer, kib, micros, percent, times } from './format.js';
 import type { Machine } from './machine.js';
 import { compare, ratePerCpuSecond, rssPerConnKiB, type Comparison, type RunResult } from './results.js';
-import { describe, type Timing } from './workloads.js';
+import { describe, REDUCER_ROUNDS_MS, type Timing } from './workloads.js';
 
 export type SwitchboardStatus = 'built' | 'stand-in' | 'missing';
 
@@ -59,12 +59,16 @@ function loadTable(runs: readonly RunResult[], comparisons: readonly Comparison[
   return lines;
 }
 
+/** An idle hold that ran to its longest: V8's memory reducer was not seen to collect. */
+function heldToTheEnd(x: NonNullable<RunResult['result']>, timing: Timing): boolean {
+  return (x.held_s ?? timing.idleHold) >= timing.idleHold - 0.5;
+}
+
 function idleTable(runs: readonly RunResult[], comparisons: readonly Comparison[], timing: Timing): string[] {
   const burst = `${timing.warmup} s`;
-  const settled = `${timing.warmup + timing.idleHold} s`;
   const lines = [
-    `| Server | Transport | Connected | Connect rate | RSS before | RSS at ${burst} | RSS at ${settled} | RSS per connection at ${burst} | **RSS per connection at ${settled}** | Switchboard ÷ this: RSS/conn at ${burst} | Switchboard ÷ this: **RSS/conn at ${settled}** | Switchboard ÷ this: connect rate | Notes |`,
-    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|',
+    `| Server | Transport | Connected | Connect rate | RSS before | RSS at ${burst} | RSS settled | Settled after | RSS per connection at ${burst} | **RSS per connection, settled** | Switchboard ÷ this: RSS/conn at ${burst} | Switchboard ÷ this: **RSS/conn, settled** | Switchboard ÷ this: connect rate | Notes |`,
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|',
   ];
   const mib = (kb: number): string => `${(kb / 1024).toFixed(1)} MiB`;
   for (const r of runs) {
@@ -72,10 +76,11 @@ function idleTable(runs: readonly RunResult[], comparisons: readonly Comparison[
     const c = comparisons.find((k) => k.peer.id === r.id);
     const cells = x
       ? [integer(x.connected), `${integer(x.connect_rate)}/s`, mib(x.server.rss_before_kb), mib(x.server.rss_after_kb), mib(x.server.rss_end_kb),
-        kib(rssPerConnKiB(x, 'burst')), kib(rssPerConnKiB(x))]
-      : ['—', '—', '—', '—', '—', '—', '—'];
+        `${(timing.warmup + (x.held_s ?? timing.idleHold)).toFixed(1)} s`, kib(rssPerConnKiB(x, 'burst')), kib(rssPerConnKiB(x))]
+      : ['—', '—', '—', '—', '—', '—', '—', '—'];
     const ratios = r.serverId === 'switchboard' ? ['—', '—', '—'] : [times(c?.rssPerConnBurst), times(c?.rssPerConn), times(c?.connectRate)];
-    lines.push(`| ${name(r)} | ${r.transport} | ${[...cells, ...ratios, problems(r)].join(' | ')} |`);
+    const notes = [problems(r), x && heldToTheEnd(x, timing) ? `no memory-reducing collection within ${timing.idleHold} s` : ''].filter(Boolean).join(', ');
+    lines.push(`| ${name(r)} | ${r.transport} | ${[...cells, ...ratios, notes].join(' | ')} |`);
   }
   return lines;
 }
@@ -148,7 +153,7 @@ export function renderReport(input: ReportInput): string {
     `- The load generator is \`bench/loadgen\` (C, epoll, OpenSSL for TLS), ${input.procs} processes separate from the server. All connections are established first (TCP: one echo round trip each, so the server has surely accepted them; WebSocket: the upgrade; socket.io: the namespace connect). Then ${t.warmup} s of warm-up load, then ${t.duration} s measured.`,
     `- ${input.repeat > 1 ? `Each case runs ${input.repeat} times, in separate passes over the whole matrix; the table keeps the best attempt (outside load only ever lowers a figure) and "Spread" is how far the worst fell below it.` : 'Each case runs once.'}`,
     '- Echo is a closed loop: each connection keeps its number of messages in flight. Broadcast: each in-flight broadcast comes from its own connection, which sends the next one once every connection has received it; the rate counts deliveries.',
-    `- Latency: from the send timestamp inside the payload to its receipt, in a log-bucket histogram (< 1% error). CPU: CPU seconds per second measured, from \`/proc/PID/stat\` (100% = one core). "Per server CPU-second" is the rate divided by the server's CPU share: what the server does with the CPU it got. Memory (idle connections): the server's VmRSS before connecting, ${input.timing.warmup} s after the last connection (the connect burst's garbage still counted) and ${input.timing.warmup + input.timing.idleHold} s after it, the connections still open and idle (settled: V8's memory reducer has given back the young generation the burst grew; the ratio is on this one). Idle cases run in the first pass only.`,
+    `- Latency: from the send timestamp inside the payload to its receipt, in a log-bucket histogram (< 1% error). CPU: CPU seconds per second measured, from \`/proc/PID/stat\` (100% = one core). "Per server CPU-second" is the rate divided by the server's CPU share: what the server does with the CPU it got. Memory (idle connections): the server's VmRSS before connecting, ${input.timing.warmup} s after the last connection (the connect burst's garbage still counted), and settled, the connections still open and idle: ${REDUCER_ROUNDS_MS / 1000} s after V8's memory reducer first collected in the server (it gives back the young generation the burst grew), or ${input.timing.warmup + input.timing.idleHold} s after the last connection if it did not. The ratio is on the settled figure. Idle cases run in the first pass only.`,
     '- "Switchboard ÷ this": above 1× Switchboard has more throughput; for p99 and memory, below 1× Switchboard is better.',
     '',
     `![Switchboard against its peers](${input.chartLink})`,

@@ -1,11 +1,12 @@
 // Executes cases: starts each server, drives it with the generator, stops it.
+import type { ChildProcess } from 'node:child_process';
 import { rssPerConnKiB } from './results.js';
 import { integer, micros, percent } from './format.js';
 import { runLoadgen, type LoadgenResult } from './loadgen.js';
 import type { Case } from './matrix.js';
 import { ServerProcess, UnsupportedTransportError } from './server-process.js';
 import type { TlsFiles } from './tls-material.js';
-import type { Timing, Workload } from './workloads.js';
+import { REDUCER_ROUNDS_MS, type Timing, type Workload } from './workloads.js';
 
 export interface Attempt {
   readonly case: Case;
@@ -26,6 +27,27 @@ export interface RunnerOptions {
 
 const PAUSE_BETWEEN_RUNS_MS = 200;
 
+/**
+ * Ends an idle hold once the server's memory has settled: `REDUCER_ROUNDS_MS` after the first
+ * memory-reducing collection that follows the generator's first reading (it says "holding" on
+ * stderr then), SIGUSR1 makes the generator take the second reading. Returns the stop.
+ */
+function endHoldWhenSettled(loadgen: ChildProcess, server: ServerProcess): () => void {
+  let holding = false;
+  let timer: NodeJS.Timeout | undefined;
+  loadgen.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    if (d.includes('loadgen: holding')) holding = true;
+  });
+  const unsubscribe = server.onMemoryReduced(() => {
+    if (!holding || timer) return;
+    timer = setTimeout(() => loadgen.kill('SIGUSR1'), REDUCER_ROUNDS_MS);
+  });
+  return () => {
+    unsubscribe();
+    clearTimeout(timer);
+  };
+}
+
 function loadgenArgs(c: Case, server: ServerProcess, o: RunnerOptions): string[] {
   const w = c.workload;
   const stream = c.transport === 'ws' ? 'tcp' : c.transport === 'wss' ? 'tls' : c.transport;
@@ -44,7 +66,8 @@ function loadgenArgs(c: Case, server: ServerProcess, o: RunnerOptions): string[]
 
 export function summary(x: LoadgenResult, w: Workload): string {
   if (w.kind === 'idle') {
-    return `${integer(x.connected)} conns, ${integer(x.connect_rate)}/s, ${(rssPerConnKiB(x, 'burst') ?? 0).toFixed(1)} KiB/conn after connecting, ${(rssPerConnKiB(x) ?? 0).toFixed(1)} settled`;
+    return `${integer(x.connected)} conns, ${integer(x.connect_rate)}/s, ${(rssPerConnKiB(x, 'burst') ?? 0).toFixed(1)} KiB/conn after connecting, ` +
+      `${(rssPerConnKiB(x) ?? 0).toFixed(1)} after ${(x.held_s ?? 0).toFixed(1)} s more`;
   }
   return `${integer(x.rate)}/s p50 ${micros(x.latency_us.p50)} p99 ${micros(x.latency_us.p99)} ` +
     `(server ${percent(x.server.cpu_pct)}, generator ${percent(x.generator.cpu_pct)})`;
@@ -104,12 +127,18 @@ export class Runner {
   private async drive(c: Case, server: ServerProcess): Promise<Attempt> {
     const t = this.o.timing;
     const budgetMs = (t.connectTimeout + t.warmup + (c.workload.kind === 'idle' ? t.idleHold : t.duration) + 15) * 1000;
+    let stopWatching: (() => void) | undefined;
+    const onSpawn = c.workload.kind === 'idle' ? (loadgen: ChildProcess): void => {
+      stopWatching = endHoldWhenSettled(loadgen, server);
+    } : undefined;
     try {
-      const result = await runLoadgen(loadgenArgs(c, server, this.o), budgetMs);
+      const result = await runLoadgen(loadgenArgs(c, server, this.o), budgetMs, onSpawn);
       if (!server.alive) return { case: c, error: `server died during the run (${server.errors})` };
       return { case: c, result };
     } catch (error) {
       return { case: c, error: (error as Error).message + (server.alive ? '' : ` (server ${server.errors})`) };
+    } finally {
+      stopWatching?.();
     }
   }
 }

@@ -3,7 +3,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { BenchTransport } from '../servers/server-args.js';
+import { SERVERS_DIR } from './paths.js';
 import { freePort } from './ports.js';
 import type { TlsFiles } from './tls-material.js';
 
@@ -14,6 +16,8 @@ const EXIT_USAGE = 2;
 /** The server program does not serve the transport: exit status 2 and "not supported". */
 export class UnsupportedTransportError extends Error {}
 const STOP_GRACE_MS = 2_000;
+/** Preloaded into every server: reports V8's memory-reducing collections (memory-watch.ts). */
+const MEMORY_WATCH = pathToFileURL(join(SERVERS_DIR, 'memory-watch.js')).href;
 
 export interface Endpoint {
   readonly transport: BenchTransport;
@@ -25,8 +29,12 @@ export class ServerProcess {
   private stderr = '';
   private exited = false;
   private exitStatus = '';
+  private readonly memoryReducedListeners = new Set<() => void>();
 
   private constructor(private readonly child: ChildProcess, readonly endpoint: Endpoint) {
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+      if (d.includes('memory-reduced')) for (const listener of this.memoryReducedListeners) listener();
+    });
     child.stderr?.setEncoding('utf8').on('data', (d: string) => {
       this.stderr = (this.stderr + d).slice(-4000);
     });
@@ -44,6 +52,12 @@ export class ServerProcess {
     return !this.exited;
   }
 
+  /** Calls `listener` each time V8's memory reducer collects in the server; returns the unsubscribe. */
+  onMemoryReduced(listener: () => void): () => void {
+    this.memoryReducedListeners.add(listener);
+    return () => this.memoryReducedListeners.delete(listener);
+  }
+
   /** Why it is gone, and what it printed on stderr. */
   get errors(): string {
     return [this.exitStatus, this.stderr.trim()].filter(Boolean).join(': ');
@@ -53,7 +67,7 @@ export class ServerProcess {
     const endpoint: Endpoint = transport === 'unix'
       ? { transport, port: 0, path: join(tmpdir(), `switchboard-bench-${process.pid}-${Date.now()}.sock`) }
       : { transport, port: await freePort(), path: '' };
-    const args = [script, '--transport', transport];
+    const args = ['--import', MEMORY_WATCH, script, '--transport', transport];
     if (transport === 'unix') args.push('--path', endpoint.path);
     else args.push('--port', String(endpoint.port));
     if (transport === 'tls' || transport === 'wss') args.push('--cert', tls.cert, '--key', tls.key);

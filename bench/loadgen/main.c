@@ -9,7 +9,10 @@
  * Workloads: echo (closed loop, --inflight messages per connection), bcast (--senders
  * connections each keep one broadcast in flight until every connection has received it),
  * idle (connect only; memory is read --warmup after connecting, and again --duration later, the
- * connections still open: the second reading is the settled one).
+ * connections still open: the second reading is the settled one). SIGUSR1 during an idle hold
+ * takes the second reading at once and ends the run: the bench harness sends it once the server's
+ * V8 has given back what the connect burst grew (bench/servers/memory-watch.ts), so --duration
+ * is only the longest hold. "held_s" says how long the hold was.
  */
 #include <signal.h>
 #include <stdatomic.h>
@@ -34,6 +37,31 @@ static void sleep_until(int64_t t) {
   for (int64_t now = mono_ns(); now < t; now = mono_ns()) {
     struct timespec ts = {.tv_sec = (t - now) / 1000000000, .tv_nsec = (t - now) % 1000000000};
     nanosleep(&ts, NULL);
+  }
+}
+
+/* Waits until t, or until SIGUSR1 (blocked, so it waits here) if `signal_ends` says so. */
+static void hold_until(int64_t t, int signal_ends) {
+  sigset_t usr1;
+  sigemptyset(&usr1);
+  sigaddset(&usr1, SIGUSR1);
+  if (!signal_ends) {
+    sleep_until(t);
+    return;
+  }
+  for (int64_t now = mono_ns(); now < t; now = mono_ns()) {
+    struct timespec ts = {.tv_sec = (t - now) / 1000000000, .tv_nsec = (t - now) % 1000000000};
+    if (sigtimedwait(&usr1, NULL, &ts) == SIGUSR1) return;
+  }
+}
+
+/* Forgets a SIGUSR1 that came before the hold began: it is about the connect burst. */
+static void drain_usr1(void) {
+  sigset_t usr1;
+  sigemptyset(&usr1);
+  sigaddset(&usr1, SIGUSR1);
+  struct timespec zero = {0, 0};
+  while (sigtimedwait(&usr1, NULL, &zero) == SIGUSR1) {
   }
 }
 
@@ -79,6 +107,12 @@ int main(int argc, char **argv) {
   options_t o;
   options_parse(&o, argc, argv);
   signal(SIGPIPE, SIG_IGN);
+  /* SIGUSR1 is only ever taken by sigtimedwait (idle holds); the workers inherit the mask, unsignalled. */
+  sigset_t usr1;
+  sigemptyset(&usr1);
+  sigaddset(&usr1, SIGUSR1);
+  sigprocmask(SIG_BLOCK, &usr1, NULL);
+  if (o.workload == WL_IDLE) fputs("loadgen: connecting\n", stderr); /* from here SIGUSR1 is safe to send */
   raise_fd_limit();
   setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 
@@ -130,9 +164,17 @@ int main(int argc, char **argv) {
   sleep_until(sh->t_measure);
   double cpu0 = servers_cpu(&o);
   long rss_measure = servers_rss(&o);
-  sleep_until(sh->t_end);
+  int idle = o.workload == WL_IDLE;
+  if (idle) {
+    drain_usr1();
+    fputs("loadgen: holding\n", stderr); /* the harness signals only from here on */
+  }
+  hold_until(sh->t_end, idle);
+  int64_t held_until = mono_ns();
+  if (held_until < sh->t_end) atomic_store(&sh->t_end, held_until);
   double cpu1 = servers_cpu(&o);
   long rss_end = servers_rss(&o);
+  double held_s = (double)(held_until - sh->t_measure) / 1e9;
 
   int failed_workers = 0;
   for (int i = 0; i < o.procs; i++) {
@@ -175,6 +217,7 @@ int main(int argc, char **argv) {
          hist_percentile(h, 99.9) / 1e3, hist_max(h) / 1e3, hist_mean(h) / 1e3);
   printf("\"closed\":%llu,\"bad\":%llu,\"stalls\":%llu,", (unsigned long long)total.closed,
          (unsigned long long)total.bad, (unsigned long long)total.stalls);
+  if (idle) printf("\"held_s\":%.1f,", held_s);
   printf("\"generator\":{\"cpu_s\":%.3f,\"cpu_pct\":%.1f},", total.cpu_s, run > 0 ? 100 * total.cpu_s / secs : 0);
   /* -1 when the server could not be read at both edges of the window (gone, or no --server-pid). */
   double server_cpu = cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1;

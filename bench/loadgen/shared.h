@@ -36,7 +36,7 @@ typedef struct {
   _Atomic int total_connected;
   _Atomic int64_t t_start;       /* 0 until the coordinator says go; then the times below hold */
   int64_t t_measure;
-  int64_t t_end;
+  _Atomic int64_t t_end;         /* brought forward when an idle hold ends early (SIGUSR1) */
   int efd[MAX_PROCS];            /* eventfd per worker: "one of your broadcasts completed" */
   sender_slot_t slots[MAX_SENDERS];
   worker_result_t results[MAX_PROCS];

@@ -361,6 +361,7 @@ int worker_run(const options_t *o, shared_t *sh, int id) {
         w->measuring = 1;
         w->cpu_at_measure = proc_cpu_seconds(getpid());
       }
+      if (o->workload == WL_IDLE) w->t_end = atomic_load(&sh->t_end); /* may end early */
       if (w->now >= w->t_end) break;
     }
     int n = epoll_wait(w->ep, events, MAX_EVENTS, timeout_ms(w));
