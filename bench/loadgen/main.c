@@ -33,33 +33,27 @@
 #include "shared.h"
 #include "worker.h"
 
-static void sleep_until(int64_t t) {
-  for (int64_t now = mono_ns(); now < t; now = mono_ns()) {
-    struct timespec ts = {.tv_sec = (t - now) / 1000000000, .tv_nsec = (t - now) % 1000000000};
-    nanosleep(&ts, NULL);
-  }
+/* SIGUSR1 alone: blocked from the start, and only ever taken by sigtimedwait (an idle hold's end). */
+static sigset_t usr1_set(void) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGUSR1);
+  return set;
 }
 
-/* Waits until t, or until SIGUSR1 (blocked, so it waits here) if `signal_ends` says so. */
-static void hold_until(int64_t t, int signal_ends) {
-  sigset_t usr1;
-  sigemptyset(&usr1);
-  sigaddset(&usr1, SIGUSR1);
-  if (!signal_ends) {
-    sleep_until(t);
-    return;
-  }
+/* Sleeps until t; with `until_usr1`, a SIGUSR1 ends the sleep early. */
+static void sleep_until(int64_t t, int until_usr1) {
+  const sigset_t usr1 = usr1_set();
   for (int64_t now = mono_ns(); now < t; now = mono_ns()) {
     struct timespec ts = {.tv_sec = (t - now) / 1000000000, .tv_nsec = (t - now) % 1000000000};
-    if (sigtimedwait(&usr1, NULL, &ts) == SIGUSR1) return;
+    if (!until_usr1) nanosleep(&ts, NULL);
+    else if (sigtimedwait(&usr1, NULL, &ts) == SIGUSR1) return;
   }
 }
 
 /* Forgets a SIGUSR1 that came before the hold began: it is about the connect burst. */
 static void drain_usr1(void) {
-  sigset_t usr1;
-  sigemptyset(&usr1);
-  sigaddset(&usr1, SIGUSR1);
+  const sigset_t usr1 = usr1_set();
   struct timespec zero = {0, 0};
   while (sigtimedwait(&usr1, NULL, &zero) == SIGUSR1) {
   }
@@ -107,10 +101,8 @@ int main(int argc, char **argv) {
   options_t o;
   options_parse(&o, argc, argv);
   signal(SIGPIPE, SIG_IGN);
-  /* SIGUSR1 is only ever taken by sigtimedwait (idle holds); the workers inherit the mask, unsignalled. */
-  sigset_t usr1;
-  sigemptyset(&usr1);
-  sigaddset(&usr1, SIGUSR1);
+  /* The workers inherit the mask, and nothing signals them. */
+  const sigset_t usr1 = usr1_set();
   sigprocmask(SIG_BLOCK, &usr1, NULL);
   if (o.workload == WL_IDLE) fputs("loadgen: connecting\n", stderr); /* from here SIGUSR1 is safe to send */
   raise_fd_limit();
@@ -161,7 +153,7 @@ int main(int argc, char **argv) {
   sh->t_end = sh->t_measure + (int64_t)(run * 1e9);
   atomic_store(&sh->t_start, start);
 
-  sleep_until(sh->t_measure);
+  sleep_until(sh->t_measure, 0);
   double cpu0 = servers_cpu(&o);
   long rss_measure = servers_rss(&o);
   int idle = o.workload == WL_IDLE;
@@ -169,7 +161,7 @@ int main(int argc, char **argv) {
     drain_usr1();
     fputs("loadgen: holding\n", stderr); /* the harness signals only from here on */
   }
-  hold_until(sh->t_end, idle);
+  sleep_until(sh->t_end, idle);
   int64_t held_until = mono_ns();
   if (held_until < sh->t_end) atomic_store(&sh->t_end, held_until);
   double cpu1 = servers_cpu(&o);

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { buildLoadgen, runLoadgen } from '../../bench/harness/loadgen.js';
 import { SERVERS_DIR } from '../../bench/harness/paths.js';
 import { ServerProcess } from '../../bench/harness/server-process.js';
+import { runNode } from '../helpers/node-child.js';
 
 // The idle memory reading of `npm run bench` waits for V8's memory reducer: the server reports its
 // memory-reducing collections (bench/servers/memory-watch.ts) and SIGUSR1 ends the generator's
@@ -19,13 +17,11 @@ describe('bench idle hold', () => {
     const server = await ServerProcess.start(join(SERVERS_DIR, 'net-server.js'), 'tcp', noTls);
     try {
       const held = 40;
-      let loadgen: ChildProcess | undefined;
-      const running = runLoadgen(
+      const result = await runLoadgen(
         ['--proto', 'len', '--transport', 'tcp', '--port', String(server.endpoint.port), '--workload', 'idle',
           '--conns', '50', '--procs', '1', '--warmup', '0.5', '--duration', String(held), '--server-pid', String(server.pid)],
         (held + 20) * 1000,
         (child) => {
-          loadgen = child;
           child.stderr?.setEncoding('utf8').on('data', (d: string) => {
             // Before the first reading: must not end the hold that follows.
             if (d.includes('loadgen: connecting')) child.kill('SIGUSR1');
@@ -33,8 +29,6 @@ describe('bench idle hold', () => {
           });
         },
       );
-      const result = await running;
-      assert.ok(loadgen);
       assert.equal(result.connected, 50);
       assert.ok(result.held_s !== undefined && result.held_s > 0 && result.held_s < held / 2, `held ${result.held_s} s of ${held}`);
       assert.ok(result.server.rss_end_kb > 0 && result.server.rss_after_kb > 0);
@@ -45,13 +39,10 @@ describe('bench idle hold', () => {
 
   it('a server started by the harness reports collections that carry V8\'s memory-reducing flag', { timeout: 30_000 }, async () => {
     // External memory pressure makes V8 collect with the same flag as its memory reducer, at once.
-    const child = spawn(process.execPath, ['--import', new URL('../../bench/servers/memory-watch.js', import.meta.url).href, '-e',
+    const { code, output } = await runNode(['--import', new URL('../../bench/servers/memory-watch.js', import.meta.url).href, '-e',
       'const keep = []; for (let i = 0; i < 40; i++) { keep.push(Buffer.alloc(64 << 20)); if (keep.length > 2) keep.shift(); } setTimeout(() => {}, 200);'],
-    { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    const [code] = await once(child, 'close');
-    assert.equal(code, 0);
-    assert.match(out, /^memory-reduced$/m);
+    {}, 20_000);
+    assert.equal(code, 0, output);
+    assert.match(output, /^memory-reduced$/m);
   });
 });
